@@ -1,0 +1,79 @@
+# kb - build the generator, the site, the tests.
+#
+#   make site     build kb, then the site into site/
+#   make test     unit tests (ASan+UBSan) and end-to-end tests
+#   make bench    timings on a generated 10,000-entry corpus
+#   make install  kb, its man page and the built search index
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+SHAREDIR ?= $(PREFIX)/share/kb
+
+CC      ?= cc
+PKGS     = libcmark-gfm libgit2 lua5.4 yaml-0.1 sqlite3 libmicrohttpd
+# Warnings: -Werror is always on; the set follows Lua's makefile.
+WARN     = -Wall -Wextra -Werror -Wwrite-strings -Wmissing-prototypes \
+           -Wstrict-prototypes -Wold-style-definition
+CFLAGS  ?= -O2 -g
+KB_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -DKB_SHARE_DIR='"$(SHAREDIR)"' \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Igen
+KB_LIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -pthread -lm
+SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+SRCS     = $(wildcard gen/*.c)
+LIBSRCS  = $(filter-out gen/main.c,$(SRCS))
+OBJS     = $(SRCS:gen/%.c=build/obj/%.o)
+TESTS    = $(patsubst tests/%.c,build/tests/%,$(wildcard tests/test_*.c))
+TEST_LIBS = $(KB_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
+
+.PHONY: all site test unit e2e bench install clean deps deps-test deps-bench
+
+all: kb
+
+deps:
+	@scripts/deps.sh build
+deps-test:
+	@scripts/deps.sh test
+deps-bench:
+	@scripts/deps.sh bench
+
+build/obj/%.o: gen/%.c gen/*.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(KB_CFLAGS) $(CFLAGS) -c $< -o $@
+
+kb: $(OBJS)
+	$(CC) $(CFLAGS) $(OBJS) $(KB_LIBS) -o $@
+
+site: kb
+	./kb build
+
+# Unit tests: every tests/test_*.c, linked with every module but main.c,
+# under AddressSanitizer and UndefinedBehaviorSanitizer.
+build/tests/%: tests/%.c $(LIBSRCS) gen/*.h | deps-test
+	@mkdir -p $(dir $@)
+	$(CC) $(KB_CFLAGS) $(shell pkg-config --cflags cmocka) -O1 -g $(SANITIZE) \
+	    $< $(LIBSRCS) $(TEST_LIBS) -o $@
+
+unit: $(TESTS)
+	@tests/run-unit $(TESTS)
+
+e2e: kb
+	@tests/e2e/run
+
+test: deps-test
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory e2e
+
+bench: kb deps-bench
+	tests/bench/run
+
+install: kb
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(SHAREDIR)
+	install -m 755 kb $(DESTDIR)$(BINDIR)/kb
+	install -m 644 kb.1 $(DESTDIR)$(MANDIR)/man1/kb.1
+	cp -R templates $(DESTDIR)$(SHAREDIR)/
+	if [ -f site/kb-search.sqlite ]; then install -m 644 site/kb-search.sqlite $(DESTDIR)$(SHAREDIR)/; fi
+
+clean:
+	rm -rf build kb

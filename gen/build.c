@@ -1,0 +1,682 @@
+/*
+ * build.c - see build.h.
+ */
+#include "build.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#include "config.h"
+#include "enrich.h"
+#include "highlight.h"
+#include "history.h"
+#include "load.h"
+#include "markdown.h"
+#include "output.h"
+#include "render.h"
+#include "search.h"
+#include "snippet.h"
+#include "verify.h"
+
+#ifndef KB_SHARE_DIR
+#define KB_SHARE_DIR "/usr/local/share/kb"
+#endif
+
+#define KB_VERSION "0.1.0"
+
+struct build_opts {
+	const char *out;         /* "site" */
+	int jobs;
+	int strict;
+	int no_cache;
+	int force;               /* rebuild even when nothing changed */
+	int check;               /* kb check: write nothing */
+	int record;
+	int stress;
+	int list_skipped;
+	const char *junit;
+	const char *changed_since;
+};
+
+struct state {
+	const struct build_opts *o;
+	struct config cfg;
+	struct site site;
+	struct tags tags;
+	struct history *hist;
+	struct diags d;
+	struct diags *per;       /* one per entry, for the parallel stages */
+	int tty;
+	double t0;
+};
+
+static double S_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void S_progress(struct state *st, const char *fmt, ...) KB_PRINTF(2, 3);
+static void S_progress(struct state *st, const char *fmt, ...)
+{
+	if (!st->tty)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "\r\033[Kkb: ");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+}
+
+static int S_cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+/* ---- parallel stages ---- */
+
+static void S_parse_one(size_t i, void *arg)
+{
+	struct state *st = arg;
+	markdown_parse(st->site.entries[i], &st->cfg, &st->per[i]);
+}
+
+static void S_link_one(size_t i, void *arg)
+{
+	struct state *st = arg;
+	markdown_link(st->site.entries[i], &st->site, &st->per[i]);
+}
+
+struct render_arg {
+	struct state *st;
+	struct highlighter *hl;
+};
+
+static void S_render_one(size_t i, void *arg)
+{
+	struct render_arg *ra = arg;
+	markdown_render(ra->st->site.entries[i], ra->hl, ra->st->cfg.raw_html);
+}
+
+static void S_merge_per(struct state *st)
+{
+	for (size_t i = 0; i < st->site.n; i++)
+		diag_merge(&st->d, &st->per[i]);
+}
+
+static char *S_templates_dir(void);
+
+/* ---- the fingerprint of everything a build reads ---- */
+
+static void S_fp_tree(struct buf *b, const char *dir)
+{
+	struct stat sb;
+	if (lstat(dir, &sb) < 0)
+		return;
+	if (!S_ISDIR(sb.st_mode)) {
+		buf_printf(b, "%s %lld %lld.%09ld\n", dir, (long long)sb.st_size,
+			   (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+		return;
+	}
+	struct strlist names = STRLIST_INIT;
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return;
+	struct dirent *de;
+	while ((de = readdir(dp)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			strlist_push(&names, de->d_name);
+	closedir(dp);
+	strlist_sort(&names);
+	for (size_t i = 0; i < names.n; i++) {
+		char *p = path_join(dir, names.items[i]);
+		S_fp_tree(b, p);
+		free(p);
+	}
+	strlist_release(&names);
+}
+
+/* A hash of file names, sizes and times under the inputs, kb's own
+ * identity, the options and git HEAD: when it matches the one stored in
+ * the site, the site is up to date. Caller frees. */
+static char *S_fingerprint(const struct build_opts *o)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "kb %s %s %s\n", KB_VERSION, __DATE__, __TIME__);
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		S_fp_tree(&b, self);
+	}
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	buf_printf(&b, "sde=%s strict=%d\n", sde ? sde : "", o->strict);
+	S_fp_tree(&b, "kb.lua");
+	S_fp_tree(&b, "content");
+	S_fp_tree(&b, "snippets");
+	char *tdir = S_templates_dir();
+	S_fp_tree(&b, tdir);
+	free(tdir);
+	char *head = NULL;
+	if (history_head(&head, ".") == 0 && head) {
+		buf_printf(&b, "head=%s\n", head);
+		free(head);
+	}
+	git_oid oid;
+	git_odb_hash(&oid, b.data, b.len, GIT_OBJECT_BLOB);
+	buf_release(&b);
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), &oid);
+	return xstrdup(hex);
+}
+
+static int S_up_to_date(const struct build_opts *o, const char *fp)
+{
+	char *path = path_join(o->out, ".kb-fingerprint"), *old;
+	int same = 0;
+	if (read_file(path, &old, NULL) == 0) {
+		same = !strcmp(old, fp);
+		free(old);
+	}
+	free(path);
+	return same;
+}
+
+/* ---- stages ---- */
+
+static int S_load(struct state *st)
+{
+	struct stat sb;
+	if (stat("content", &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		diag_add(&st->d, DIAG_ERROR, NULL, 0, 0,
+			 "no content/ folder here: run kb at the top of a kb project");
+		return -1;
+	}
+	config_load(&st->cfg, "kb.lua", &st->d);
+	if (load_site(&st->site, "content", &st->d) < 0)
+		return -1;
+	S_progress(st, "loaded %zu entries", st->site.n);
+	st->per = xcalloc(st->site.n ? st->site.n : 1, sizeof(*st->per));
+	parallel_for(st->site.n, st->o->jobs, S_parse_one, st);
+	S_merge_per(st);
+	parallel_for(st->site.n, st->o->jobs, S_link_one, st);
+	S_merge_per(st);
+	enrich_site(&st->site, &st->tags, &st->d);
+	return 0;
+}
+
+static void S_history(struct state *st)
+{
+	if (history_load(&st->hist, ".", &st->d) < 0 || !st->hist)
+		return;
+	for (size_t i = 0; i < st->site.n; i++)
+		st->site.entries[i]->history = history_get(st->hist, st->site.entries[i]->path);
+}
+
+static void S_collect_snippets(struct state *st, struct snippet ***out, size_t *n)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < st->site.n; i++)
+		total += st->site.entries[i]->nsnippets;
+	*out = xmalloc((total ? total : 1) * sizeof(**out));
+	*n = 0;
+	for (size_t i = 0; i < st->site.n; i++)
+		for (size_t j = 0; j < st->site.entries[i]->nsnippets; j++)
+			(*out)[(*n)++] = st->site.entries[i]->snippets[j];
+}
+
+static int S_verify(struct state *st)
+{
+	struct snippet **v;
+	size_t n;
+	S_collect_snippets(st, &v, &n);
+	int rc = 0;
+	if (st->o->list_skipped) {
+		snippet_list_skipped(v, n, stdout);
+		free(v);
+		return 0;
+	}
+	struct verify_stats stats;
+	memset(&stats, 0, sizeof(stats));
+	struct verify_opts vo;
+	memset(&vo, 0, sizeof(vo));
+	vo.jobs = st->o->jobs;
+	vo.no_cache = st->o->no_cache;
+	vo.strict = st->o->strict;
+	vo.record = st->o->record;
+	vo.progress = st->tty;
+	vo.cache_dir = ".kb-cache";
+	vo.stats = &stats;
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde && *sde)
+		vo.now = (time_t)strtoll(sde, NULL, 10);
+	if (st->o->stress > 0) {
+		rc = verify_stress(v, n, &st->cfg, &vo, st->o->stress, &st->d);
+	} else if (n) {
+		verify_run(v, n, &st->cfg, &vo, &st->d);
+		if (st->o->record && verify_record(v, n, &st->d) < 0)
+			rc = -1;
+		if (st->tty)
+			fprintf(stderr, "\r\033[Kkb: %zu snippets: %zu run, %zu cached, %zu failed, %zu skipped\n",
+				stats.total, stats.ran, stats.cached, stats.failed, stats.skipped);
+	}
+	if (st->o->junit && verify_write_junit(v, n, st->o->junit, &st->d) < 0)
+		rc = -1;
+	free(v);
+	return rc;
+}
+
+static struct highlighter *S_highlight(struct state *st)
+{
+	struct highlighter *hl = highlight_new(".kb-cache");
+	for (size_t i = 0; i < st->site.n; i++)
+		markdown_highlight_queue(st->site.entries[i], hl);
+	highlight_run(hl, &st->d);
+	return hl;
+}
+
+/* The templates: ./templates, else $KB_TEMPLATES, else templates/ next
+ * to the kb executable (a source checkout), else the installed ones.
+ * Caller frees. */
+static char *S_templates_dir(void)
+{
+	struct stat sb;
+	if (stat("templates", &sb) == 0 && S_ISDIR(sb.st_mode))
+		return xstrdup("templates");
+	const char *env = getenv("KB_TEMPLATES");
+	if (env && *env)
+		return xstrdup(env);
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *dir = path_dirname(self);
+		char *t = path_join(dir, "templates");
+		free(dir);
+		if (stat(t, &sb) == 0 && S_ISDIR(sb.st_mode))
+			return t;
+		free(t);
+	}
+	return xstrdup(KB_SHARE_DIR "/templates");
+}
+
+/* The build date: SOURCE_DATE_EPOCH, else today (UTC). */
+static void S_date(char out[32])
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t t = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%d", &tm);
+}
+
+static int S_index(struct state *st, const char *dir)
+{
+	char *path = path_join(dir, SEARCH_INDEX_NAME), *err = NULL;
+	struct search_index *ix;
+	int rc = search_index_open(&ix, path, &err);
+	for (size_t i = 0; rc == 0 && i < st->site.n; i++) {
+		const struct entry *e = st->site.entries[i];
+		struct buf tags = BUF_INIT, langs = BUF_INIT;
+		for (size_t j = 0; j < e->tags.n; j++)
+			buf_printf(&tags, "%s%s", j ? " " : "", e->tags.items[j]);
+		for (size_t j = 0; j < e->languages.n; j++)
+			buf_printf(&langs, "%s%s", j ? " " : "", e->languages.items[j]);
+		struct search_doc doc = {
+			e->title, e->summary, tags.data, langs.data, e->section,
+			e->plain ? e->plain : "", e->url, e->path,
+		};
+		rc = search_index_add(ix, &doc);
+		buf_release(&tags);
+		buf_release(&langs);
+	}
+	if (rc == 0)
+		rc = search_index_close(ix, &err);
+	else
+		search_index_discard(ix);
+	if (rc < 0) {
+		diag_add(&st->d, DIAG_ERROR, path, 0, 0, "cannot write the search index: %s",
+			 err ? err : "unknown error");
+	}
+	free(err);
+	free(path);
+	return rc;
+}
+
+static int S_write(struct state *st, const char *fp)
+{
+	struct output out;
+	const char *dir = st->o->out;
+	char *scratch = NULL;
+	if (st->o->check) {
+		scratch = xstrdup("/tmp/kb-check-XXXXXX");
+		if (!mkdtemp(scratch)) {
+			diag_add(&st->d, DIAG_ERROR, NULL, 0, 0, "cannot create a temporary folder");
+			free(scratch);
+			return -1;
+		}
+		dir = scratch;
+	} else if (output_begin(&out, dir, &st->d) < 0) {
+		return -1;
+	}
+	const char *target = st->o->check ? scratch : out.tmp;
+
+	struct highlighter *hl = S_highlight(st);
+	struct render_arg ra = { st, hl };
+	parallel_for(st->site.n, st->o->jobs, S_render_one, &ra);
+	char date[32];
+	S_date(date);
+	char *templates = S_templates_dir();
+	struct render_opts ro = {
+		&st->cfg, &st->site, &st->tags, templates, target, date, st->o->jobs,
+	};
+	long pages = render_site(&ro, &st->d);
+	free(templates);
+	highlight_free(hl);
+	int rc = pages < 0 ? -1 : 0;
+	if (rc == 0 && !st->o->check)
+		rc = S_index(st, target);
+	if (rc == 0 && !st->o->check && fp) {
+		char *p = path_join(target, ".kb-fingerprint");
+		write_file(p, fp, strlen(fp));
+		free(p);
+	}
+	if (st->o->check) {
+		remove_tree(scratch);
+		free(scratch);
+	} else if (rc < 0 || st->d.errors) {
+		output_abort(&out);
+		rc = -1;
+	} else {
+		rc = output_commit(&out, &st->d);
+	}
+	if (rc == 0 && st->tty)
+		fprintf(stderr, "\r\033[Kkb: %s %ld pages%s%s in %.2fs\n",
+			st->o->check ? "checked" : "wrote", pages,
+			st->o->check ? "" : " to ", st->o->check ? "" : dir,
+			S_now() - st->t0);
+	return rc;
+}
+
+static int S_finish(struct state *st, int rc)
+{
+	if (st->tty && st->d.n)
+		fputs("\r\033[K", stderr);
+	diag_print(&st->d, stderr);
+	int errors = (int)st->d.errors;
+	if (errors && st->o->check == 0)
+		fprintf(stderr, "kb: %d error%s; %s left as it was\n", errors,
+			errors == 1 ? "" : "s", st->o->out);
+	else if (errors)
+		fprintf(stderr, "kb: %d error%s\n", errors, errors == 1 ? "" : "s");
+	tags_release(&st->tags);
+	site_release(&st->site);
+	config_release(&st->cfg);
+	history_free(st->hist);
+	free(st->per);
+	diag_release(&st->d);
+	git_libgit2_shutdown();
+	if (rc == 2)
+		return 2;
+	return errors || rc < 0 ? 1 : 0;
+}
+
+static int S_run(const struct build_opts *o)
+{
+	struct state st;
+	memset(&st, 0, sizeof(st));
+	st.o = o;
+	st.tty = isatty(2) && !getenv("CI");
+	st.t0 = S_now();
+	git_libgit2_init();
+	markdown_init();
+
+	char *fp = NULL;
+	if (!o->check && !o->force) {
+		fp = S_fingerprint(o);
+		if (S_up_to_date(o, fp)) {
+			if (st.tty)
+				fprintf(stderr, "kb: %s is up to date\n", o->out);
+			free(fp);
+			return S_finish(&st, 0);
+		}
+	}
+	int rc = S_load(&st);
+	if (rc == 0) {
+		S_history(&st);
+		if (S_verify(&st) < 0)
+			rc = -1;
+	}
+	if (rc == 0 && !o->list_skipped && !o->stress && (!st.d.errors || o->check))
+		rc = S_write(&st, fp);
+	free(fp);
+	return S_finish(&st, rc);
+}
+
+/* ---- commands ---- */
+
+static const char build_usage[] =
+	"usage: kb build [--out DIR] [--jobs N] [--strict] [--no-cache] [--force]\n"
+	"\n"
+	"Builds the site from content/, snippets/, templates/ and kb.lua into DIR\n"
+	"(default site/). Every C and Python snippet is compiled, run and checked;\n"
+	"results are cached in .kb-cache/. The new site replaces the old one in one\n"
+	"step: on any error the previous site is left as it was.\n"
+	"\n"
+	"  -o, --out DIR    write the site to DIR (default: site)\n"
+	"  -j, --jobs N     run N jobs at once (default: number of cores)\n"
+	"      --strict     snippets whose requires= is not met fail the build\n"
+	"      --no-cache   rerun every snippet\n"
+	"      --force      rebuild even when nothing changed\n"
+	"  -h, --help       show this help\n"
+	"\n"
+	"Exit status: 0 built, 1 content errors, 2 usage error.\n";
+
+static const char check_usage[] =
+	"usage: kb check [--changed-since REF] [--record] [--stress K] [--format junit]\n"
+	"                [--junit FILE] [--list-skipped] [--jobs N] [--strict] [--no-cache]\n"
+	"\n"
+	"Does everything kb build does but write the site: front matter, links,\n"
+	"templates, and every snippet compiled, run and checked.\n"
+	"\n"
+	"      --changed-since REF  check only what changed since REF (and what links to it)\n"
+	"      --record             write actual outputs back into ```output blocks and .out files\n"
+	"      --stress K           run each snippet K times; list those whose output varies\n"
+	"      --format junit       write a JUnit XML report (to --junit FILE, default kb-check.xml)\n"
+	"      --list-skipped       list snippets that are not run (norun, compile) and why\n"
+	"  -j, --jobs N             run N jobs at once (default: number of cores)\n"
+	"      --strict             snippets whose requires= is not met fail\n"
+	"      --no-cache           rerun every snippet\n"
+	"  -h, --help               show this help\n"
+	"\n"
+	"Exit status: 0 all good, 1 errors found, 2 usage error.\n";
+
+static int S_usage_error(const char *usage, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "kb: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage);
+	return 2;
+}
+
+static int S_parse_jobs(const char *s, int *out)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+	if (*end || n < 1 || n > 1024)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct build_opts o;
+	memset(&o, 0, sizeof(o));
+	o.out = "site";
+	o.jobs = S_cores();
+	static const struct option longs[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "no-cache", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+o:j:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.out = optarg; break;
+		case 'j':
+			if (S_parse_jobs(optarg, &o.jobs) < 0)
+				return S_usage_error(build_usage, "--jobs wants a number from 1 to 1024, not '%s'", optarg);
+			break;
+		case 's': o.strict = 1; break;
+		case 'n': o.no_cache = 1; o.force = 1; break;
+		case 'f': o.force = 1; break;
+		case 'h': fputs(build_usage, stdout); return 0;
+		default:
+			return S_usage_error(build_usage, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return S_usage_error(build_usage, "unexpected argument '%s'", argv[optind]);
+	if (!*o.out)
+		return S_usage_error(build_usage, "--out wants a folder%s", "");
+	return S_run(&o);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct build_opts o;
+	memset(&o, 0, sizeof(o));
+	o.out = "site";
+	o.jobs = S_cores();
+	o.check = 1;
+	const char *format = NULL;
+	static const struct option longs[] = {
+		{ "changed-since", required_argument, NULL, 'c' },
+		{ "record", no_argument, NULL, 'r' },
+		{ "stress", required_argument, NULL, 'S' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "junit", required_argument, NULL, 'J' },
+		{ "list-skipped", no_argument, NULL, 'l' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "no-cache", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+j:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'c': o.changed_since = optarg; break;
+		case 'r': o.record = 1; break;
+		case 'S':
+			if (S_parse_jobs(optarg, &o.stress) < 0)
+				return S_usage_error(check_usage, "--stress wants a count, not '%s'", optarg);
+			break;
+		case 'F': format = optarg; break;
+		case 'J': o.junit = optarg; break;
+		case 'l': o.list_skipped = 1; break;
+		case 'j':
+			if (S_parse_jobs(optarg, &o.jobs) < 0)
+				return S_usage_error(check_usage, "--jobs wants a number from 1 to 1024, not '%s'", optarg);
+			break;
+		case 's': o.strict = 1; break;
+		case 'n': o.no_cache = 1; break;
+		case 'h': fputs(check_usage, stdout); return 0;
+		default:
+			return S_usage_error(check_usage, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return S_usage_error(check_usage, "unexpected argument '%s'", argv[optind]);
+	if (format && strcmp(format, "junit") && strcmp(format, "text"))
+		return S_usage_error(check_usage, "--format wants 'junit' or 'text', not '%s'", format);
+	if (format && !strcmp(format, "junit") && !o.junit)
+		o.junit = "kb-check.xml";
+	return S_run(&o);
+}
+
+/* ---- kb new ---- */
+
+static const char new_usage[] =
+	"usage: kb new SECTION SLUG\n"
+	"\n"
+	"Creates content/SECTION/SLUG.md with the front matter SECTION takes.\n"
+	"Sections: guides, topics, resources, languages, examples, comparisons.\n";
+
+int cmd_new(int argc, char **argv)
+{
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(new_usage, stdout);
+		return 0;
+	}
+	if (argc != 3) {
+		fputs(new_usage, stderr);
+		return 2;
+	}
+	const char *section = argv[1], *slug = argv[2];
+	if (!load_section_title(section))
+		return S_usage_error(new_usage, "unknown section '%s'", section);
+	char *s = slugify(slug);
+	int ok = !strcmp(s, slug);
+	free(s);
+	if (!ok || !*slug)
+		return S_usage_error(new_usage,
+				     "'%s' is not a slug: use lowercase letters, digits and '-'", slug);
+	char *path = xasprintf("content/%s/%s.md", section, slug);
+	if (access(path, F_OK) == 0) {
+		fprintf(stderr, "kb: %s already exists\n", path);
+		free(path);
+		return 1;
+	}
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "---\ntitle: \nsummary: \ntags: []\nlanguages: []\nsee_also: []\n");
+	if (!strcmp(section, "resources"))
+		buf_puts(&b, "url: https://\nauthors: []\nyear: \nformat: article  # book|article|talk|docs|pep|tutorial|course|tool|paper\n"
+			     "level: beginner  # beginner|intermediate|advanced\nstatus: live  # live|archived|gone\n"
+			     "# archive_url: https://web.archive.org/web/...  (required when archived)\n");
+	const char *label, *key;
+	if (!strcmp(section, "languages"))
+		for (size_t i = 0; (key = load_facet(i, &label)); i++)
+			buf_printf(&b, "%s:   # %s\n", key, label);
+	buf_puts(&b, "---\n\n## Overview\n\n");
+	if (!strcmp(section, "examples"))
+		buf_puts(&b, "```python\nprint(\"hello\")\n```\n```output\nhello\n```\n");
+	int rc = write_file(path, b.data, b.len);
+	buf_release(&b);
+	if (rc < 0) {
+		fprintf(stderr, "kb: cannot write %s: %s\n", path, strerror(errno));
+		free(path);
+		return 1;
+	}
+	printf("%s\n", path);
+	free(path);
+	return 0;
+}
+
+const char *kb_version(void);
+const char *kb_version(void)
+{
+	return KB_VERSION;
+}

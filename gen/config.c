@@ -1,0 +1,245 @@
+/*
+ * config.c - kb.lua -> struct config (see config.h).
+ *
+ * The file runs in the same sandbox as templates; kb then reads the
+ * globals it knows. Unknown globals are errors, as unknown front matter
+ * keys are, so a typo cannot pass silently.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "template.h"
+
+static const char *const known_globals[] = {
+	"title", "description", "base_url", "raw_html", "history_url",
+	"source_url", "runners", NULL,
+};
+
+/* Runners used when kb.lua declares none. */
+static const char default_runners[] =
+	"return {\n"
+	"  c = { ext = '.c',\n"
+	"    compile = {'cc', '-std=c11', '-Wall', '-Wextra', '-Werror', '-pthread',\n"
+	"               '{cflags}', '-o', '{bin}', '{src}'},\n"
+	"    tsan = {'cc', '-std=c11', '-Wall', '-Wextra', '-Werror', '-pthread',\n"
+	"            '-fsanitize=thread', '-g', '-O1', '{cflags}', '-o', '{bin}', '{src}'},\n"
+	"    run = {'{bin}', '{args}'},\n"
+	"    version = {'cc', '--version'} },\n"
+	"  python = { ext = '.py',\n"
+	"    run = {'python3', '-X', 'dev', '{src}', '{args}'},\n"
+	"    version = {'python3', '--version'} },\n"
+	"}\n";
+
+static char *S_string(lua_State *L, const char *key, const char *dflt)
+{
+	lua_getglobal(L, key);
+	const char *v = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : dflt;
+	char *r = xstrdup(v);
+	lua_pop(L, 1);
+	return r;
+}
+
+static int S_argv(lua_State *L, int idx, const char *field, struct strlist *out,
+		  const char *path, const char *lang, struct diags *d)
+{
+	lua_getfield(L, idx, field);
+	int rc = 0;
+	if (lua_istable(L, -1)) {
+		lua_Integer n = luaL_len(L, -1);
+		for (lua_Integer i = 1; i <= n; i++) {
+			lua_geti(L, -1, i);
+			if (lua_type(L, -1) != LUA_TSTRING) {
+				diag_add(d, DIAG_ERROR, path, 0, 0,
+					 "runners.%s.%s must be a list of strings", lang, field);
+				rc = -1;
+			} else {
+				strlist_push(out, lua_tostring(L, -1));
+			}
+			lua_pop(L, 1);
+		}
+	} else if (!lua_isnil(L, -1)) {
+		diag_add(d, DIAG_ERROR, path, 0, 0,
+			 "runners.%s.%s must be a list like {'cc', '{src}'}", lang, field);
+		rc = -1;
+	}
+	lua_pop(L, 1);
+	return rc;
+}
+
+static int S_cmp_runner(const void *a, const void *b)
+{
+	return strcmp(((const struct runner *)a)->name, ((const struct runner *)b)->name);
+}
+
+/* Reads the runners table at the top of the stack. */
+static int S_runners(lua_State *L, struct config *cfg, struct diags *d)
+{
+	int rc = 0, idx = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		if (lua_type(L, -2) != LUA_TSTRING || !lua_istable(L, -1)) {
+			diag_add(d, DIAG_ERROR, cfg->path, 0, 0,
+				 "runners must map a language name to a table");
+			lua_pop(L, 1);
+			rc = -1;
+			continue;
+		}
+		const char *lang = lua_tostring(L, -2);
+		cfg->runners = xrealloc(cfg->runners, (cfg->nrunners + 1) * sizeof(*cfg->runners));
+		struct runner *r = &cfg->runners[cfg->nrunners++];
+		memset(r, 0, sizeof(*r));
+		r->name = xstrdup(lang);
+		lua_getfield(L, -1, "ext");
+		r->ext = xstrdup(lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "");
+		lua_pop(L, 1);
+		int t = lua_gettop(L);
+		if (S_argv(L, t, "compile", &r->compile, cfg->path, lang, d) < 0 ||
+		    S_argv(L, t, "tsan", &r->tsan, cfg->path, lang, d) < 0 ||
+		    S_argv(L, t, "run", &r->run, cfg->path, lang, d) < 0 ||
+		    S_argv(L, t, "version", &r->version, cfg->path, lang, d) < 0)
+			rc = -1;
+		if (!r->run.n) {
+			diag_add(d, DIAG_ERROR, cfg->path, 0, 0,
+				 "runners.%s needs a 'run' command", lang);
+			rc = -1;
+		}
+		lua_pop(L, 1);
+	}
+	if (cfg->nrunners > 1)
+		qsort(cfg->runners, cfg->nrunners, sizeof(*cfg->runners), S_cmp_runner);
+	return rc;
+}
+
+static int S_check_globals(lua_State *L, const char *path, struct diags *d)
+{
+	int rc = 0;
+	/* A fresh state's globals, to tell the file's own apart. */
+	lua_State *fresh = tpl_sandbox_new();
+	lua_pushglobaltable(L);
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		lua_pop(L, 1);
+		if (lua_type(L, -1) != LUA_TSTRING)
+			continue;
+		const char *k = lua_tostring(L, -1);
+		int known = 0;
+		for (const char *const *g = known_globals; *g && !known; g++)
+			known = !strcmp(*g, k);
+		if (!known && fresh) {
+			lua_getglobal(fresh, k);
+			known = !lua_isnil(fresh, -1);
+			lua_pop(fresh, 1);
+		}
+		if (!known) {
+			diag_add(d, DIAG_ERROR, path, 0, 0, "unknown setting '%s'", k);
+			rc = -1;
+		}
+	}
+	lua_pop(L, 1);
+	if (fresh)
+		lua_close(fresh);
+	return rc;
+}
+
+int config_load(struct config *cfg, const char *path, struct diags *d)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->path = xstrdup(path);
+	lua_State *L = tpl_sandbox_new();
+	if (!L) {
+		diag_add(d, DIAG_ERROR, path, 0, 0, "cannot create a Lua state");
+		return -1;
+	}
+	int rc = 0;
+	char *src = NULL;
+	size_t len = 0;
+	if (read_file(path, &src, &len) < 0) {
+		if (errno != ENOENT) {
+			diag_add(d, DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
+			rc = -1;
+		}
+	} else {
+		char *chunk = xasprintf("@%s", path);
+		if (luaL_loadbufferx(L, src, len, chunk, "t") != LUA_OK ||
+		    lua_pcall(L, 0, 0, 0) != LUA_OK) {
+			/* Lua's message starts with "path:line:"; ours adds "error:". */
+			const char *msg = lua_tostring(L, -1);
+			const char *rest = msg && !strncmp(msg, path, strlen(path)) ?
+				msg + strlen(path) : NULL;
+			int line = rest && *rest == ':' ? atoi(rest + 1) : 0;
+			const char *text = rest ? strstr(rest + 1, ": ") : NULL;
+			diag_add(d, DIAG_ERROR, path, line, 0, "%s",
+				 text ? text + 2 : (msg ? msg : "error"));
+			rc = -1;
+		}
+		free(chunk);
+		free(src);
+	}
+	if (rc == 0 && S_check_globals(L, path, d) < 0)
+		rc = -1;
+
+	cfg->title = S_string(L, "title", "kb");
+	cfg->description = S_string(L, "description", "");
+	cfg->base_url = S_string(L, "base_url", "");
+	cfg->history_url = S_string(L, "history_url", "");
+	cfg->source_url = S_string(L, "source_url", "");
+	if (*cfg->base_url && cfg->base_url[strlen(cfg->base_url) - 1] != '/') {
+		char *b = xasprintf("%s/", cfg->base_url);
+		free(cfg->base_url);
+		cfg->base_url = b;
+	}
+	lua_getglobal(L, "raw_html");
+	cfg->raw_html = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+
+	lua_getglobal(L, "runners");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		luaL_loadstring(L, default_runners);
+		lua_call(L, 0, 1);
+	}
+	if (!lua_istable(L, -1)) {
+		diag_add(d, DIAG_ERROR, path, 0, 0, "'runners' must be a table");
+		rc = -1;
+	} else if (S_runners(L, cfg, d) < 0) {
+		rc = -1;
+	}
+	lua_pop(L, 1);
+	lua_close(L);
+	return rc;
+}
+
+const struct runner *config_runner(const struct config *cfg, const char *lang)
+{
+	for (size_t i = 0; i < cfg->nrunners; i++)
+		if (!strcmp(cfg->runners[i].name, lang))
+			return &cfg->runners[i];
+	return NULL;
+}
+
+void config_release(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->nrunners; i++) {
+		struct runner *r = &cfg->runners[i];
+		free(r->name);
+		free(r->ext);
+		strlist_release(&r->compile);
+		strlist_release(&r->tsan);
+		strlist_release(&r->run);
+		strlist_release(&r->version);
+	}
+	free(cfg->runners);
+	free(cfg->path);
+	free(cfg->title);
+	free(cfg->description);
+	free(cfg->base_url);
+	free(cfg->history_url);
+	free(cfg->source_url);
+	memset(cfg, 0, sizeof(*cfg));
+}

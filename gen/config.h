@@ -1,0 +1,49 @@
+/*
+ * config.h - the site configuration, read from kb.lua at the top of the
+ * project by a sandboxed Lua state (base, string, table, math, utf8 only).
+ *
+ *     title = "kb"
+ *     base_url = ""            -- e.g. "https://kb.example.org/"; "" = none
+ *     raw_html = false         -- pass raw HTML in entries through
+ *     history_url = ""         -- e.g. "https://forge/x/commits/main/{path}"
+ *     runners = {
+ *       c = { ext = ".c", compile = {...}, run = {...}, version = {...} },
+ *       python = { ... },
+ *     }
+ *
+ * Command templates are arrays of strings; "{src}", "{bin}", "{dir}",
+ * "{cflags}", "{args}" are substituted by the snippet runner.
+ */
+#ifndef KB_CONFIG_H
+#define KB_CONFIG_H
+
+#include "util.h"
+
+struct runner {
+	char *name;             /* language of the fence: "c", "python" */
+	char *ext;              /* source file extension: ".c" */
+	struct strlist compile; /* argv template, empty = interpreted */
+	struct strlist tsan;    /* compile template with ThreadSanitizer */
+	struct strlist run;     /* argv template */
+	struct strlist version; /* argv printing the toolchain version */
+};
+
+struct config {
+	char *path;         /* "kb.lua" */
+	char *title;
+	char *description;
+	char *base_url;     /* "" when not set; ends with '/' otherwise */
+	char *history_url;  /* "" when not set; "{path}" is replaced */
+	char *source_url;   /* "" when not set; "{path}" is replaced */
+	int raw_html;
+	struct runner *runners;
+	size_t nrunners;
+};
+
+/* Reads path into cfg; on error adds diagnostics and returns -1.
+ * A missing file gives the defaults. Release with config_release(). */
+int config_load(struct config *cfg, const char *path, struct diags *d);
+const struct runner *config_runner(const struct config *cfg, const char *lang);
+void config_release(struct config *cfg);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * enrich.c - see enrich.h.
+ */
+#include "enrich.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void S_push(struct entry ***arr, size_t *n, struct entry *e)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*arr)[i] == e)
+			return;
+	*arr = xrealloc(*arr, (*n + 1) * sizeof(**arr));
+	(*arr)[(*n)++] = e;
+}
+
+static int S_cmp_title(const void *a, const void *b)
+{
+	const struct entry *x = *(struct entry *const *)a;
+	const struct entry *y = *(struct entry *const *)b;
+	int c = strcasecmp(x->title, y->title);
+	return c ? c : strcmp(x->id, y->id);
+}
+
+struct tag_ref {
+	const char *tag;
+	struct entry *e;
+};
+
+static int S_cmp_ref(const void *a, const void *b)
+{
+	const struct tag_ref *x = a, *y = b;
+	int c = strcmp(x->tag, y->tag);
+	return c ? c : S_cmp_title(&x->e, &y->e);
+}
+
+static void S_tags(struct site *s, struct tags *tags)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		n += s->entries[i]->tags.n;
+	struct tag_ref *refs = xmalloc((n ? n : 1) * sizeof(*refs));
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t j = 0; j < s->entries[i]->tags.n; j++) {
+			refs[k].tag = s->entries[i]->tags.items[j];
+			refs[k++].e = s->entries[i];
+		}
+	qsort(refs, n, sizeof(*refs), S_cmp_ref);
+	memset(tags, 0, sizeof(*tags));
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && !strcmp(refs[j].tag, refs[i].tag))
+			j++;
+		tags->items = xrealloc(tags->items, (tags->n + 1) * sizeof(*tags->items));
+		struct tag *t = &tags->items[tags->n++];
+		t->name = xstrdup(refs[i].tag);
+		char *slug = slugify(refs[i].tag);
+		t->url = xasprintf("tags/%s.html", *slug ? slug : "tag");
+		free(slug);
+		t->n = j - i;
+		t->entries = xmalloc(t->n * sizeof(*t->entries));
+		for (size_t m = 0; m < t->n; m++)
+			t->entries[m] = refs[i + m].e;
+		i = j;
+	}
+	free(refs);
+}
+
+void enrich_site(struct site *s, struct tags *tags, struct diags *d)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct entry *e = s->entries[i];
+		for (size_t j = 0; j < e->see_also.n; j++) {
+			struct entry *t = site_find(s, e->see_also.items[j]);
+			if (!t) {
+				diag_add(d, DIAG_ERROR, e->path, e->see_also_line, 0,
+					 "see_also: no entry has the id '%s'",
+					 e->see_also.items[j]);
+				continue;
+			}
+			if (t != e)
+				S_push(&e->see, &e->nsee, t);
+		}
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		struct entry *e = s->entries[i];
+		for (size_t j = 0; j < e->nlinks; j++)
+			if (e->links[j] != e)
+				S_push(&e->links[j]->backlinks, &e->links[j]->nbacklinks, e);
+		for (size_t j = 0; j < e->nsee; j++)
+			S_push(&e->see[j]->backlinks, &e->see[j]->nbacklinks, e);
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		struct entry *e = s->entries[i];
+		if (e->nbacklinks > 1)
+			qsort(e->backlinks, e->nbacklinks, sizeof(*e->backlinks), S_cmp_title);
+	}
+	S_tags(s, tags);
+}
+
+void tags_release(struct tags *tags)
+{
+	for (size_t i = 0; i < tags->n; i++) {
+		free(tags->items[i].name);
+		free(tags->items[i].url);
+		free(tags->items[i].entries);
+	}
+	free(tags->items);
+	memset(tags, 0, sizeof(*tags));
+}
+
+struct pf {
+	size_t n;
+	size_t next;
+	pthread_mutex_t lock;
+	void (*fn)(size_t, void *);
+	void *arg;
+};
+
+static void *S_worker(void *p)
+{
+	struct pf *pf = p;
+	for (;;) {
+		pthread_mutex_lock(&pf->lock);
+		size_t i = pf->next;
+		/* Hand out small batches: cheap items, little contention. */
+		size_t end = i + 16 < pf->n ? i + 16 : pf->n;
+		pf->next = end;
+		pthread_mutex_unlock(&pf->lock);
+		if (i >= pf->n)
+			return NULL;
+		for (; i < end; i++)
+			pf->fn(i, pf->arg);
+	}
+}
+
+void parallel_for(size_t n, int jobs, void (*fn)(size_t i, void *arg), void *arg)
+{
+	if (jobs < 1)
+		jobs = 1;
+	if ((size_t)jobs > n)
+		jobs = n ? (int)n : 1;
+	struct pf pf = { n, 0, PTHREAD_MUTEX_INITIALIZER, fn, arg };
+	pthread_t *th = xmalloc((size_t)jobs * sizeof(*th));
+	int started = 0;
+	for (int i = 1; i < jobs; i++)
+		if (pthread_create(&th[i], NULL, S_worker, &pf) == 0)
+			th[started++ + 1] = th[i];
+	S_worker(&pf);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i + 1], NULL);
+	free(th);
+}

@@ -1,0 +1,31 @@
+/*
+ * enrich.h - stage 4: cross-links. Resolves see_also ids, fills each
+ * entry's backlinks ("referenced by": entries that link to it or list it
+ * in see_also) and groups entries by tag.
+ */
+#ifndef KB_ENRICH_H
+#define KB_ENRICH_H
+
+#include "load.h"
+
+struct tag {
+	char *name;
+	char *url;               /* "tags/gil.html" */
+	struct entry **entries;  /* sorted by title */
+	size_t n;
+};
+
+struct tags {
+	struct tag *items;       /* sorted by name */
+	size_t n;
+};
+
+/* Fills e->see and e->backlinks for every entry, and *tags (release with
+ * tags_release()). An unknown see_also id is an error at its line. */
+void enrich_site(struct site *s, struct tags *tags, struct diags *d);
+void tags_release(struct tags *tags);
+
+/* Runs fn(i, arg) for i in [0, n) on `jobs` threads. */
+void parallel_for(size_t n, int jobs, void (*fn)(size_t i, void *arg), void *arg);
+
+#endif

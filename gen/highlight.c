@@ -1,0 +1,306 @@
+/*
+ * highlight.c - see highlight.h.
+ *
+ * The batch protocol with the Python side is plain bytes, no JSON: kb
+ * writes, per block, "<lang>\n<length>\n<code>" and reads back, per block,
+ * "<length>\n<html>" (length 0 = no lexer for that language).
+ */
+#include "highlight.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+static const char py_script[] =
+	"import sys\n"
+	"from pygments import highlight, __version__\n"
+	"from pygments.lexers import get_lexer_by_name\n"
+	"from pygments.formatters import HtmlFormatter\n"
+	"from pygments.util import ClassNotFound\n"
+	"inp = sys.stdin.buffer\n"
+	"out = sys.stdout.buffer\n"
+	"fmt = HtmlFormatter(nowrap=True)\n"
+	"if len(sys.argv) > 1:\n"
+	"    out.write(__version__.encode()); sys.exit(0)\n"
+	"while True:\n"
+	"    lang = inp.readline()\n"
+	"    if not lang: break\n"
+	"    n = int(inp.readline())\n"
+	"    code = inp.read(n).decode('utf-8', 'replace')\n"
+	"    try:\n"
+	"        lx = get_lexer_by_name(lang.decode().strip(), stripnl=False, ensurenl=False)\n"
+	"        html = highlight(code, lx, fmt).encode()\n"
+	"    except ClassNotFound:\n"
+	"        html = b''\n"
+	"    out.write(b'%d\\n' % len(html)); out.write(html)\n"
+	"out.flush()\n";
+
+struct hl_item {
+	char key[GIT_OID_HEXSZ + 1];
+	char *lang;
+	char *code;
+	char *html;      /* NULL until highlighted */
+	int done;
+};
+
+struct highlighter {
+	char *cache_dir;
+	char *python;
+	char *version;
+	struct hl_item *items;     /* open addressing on key */
+	size_t cap, n;
+};
+
+static const char *S_python(void)
+{
+	return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+}
+
+struct highlighter *highlight_new(const char *cache_dir)
+{
+	struct highlighter *hl = xcalloc(1, sizeof(*hl));
+	hl->cache_dir = cache_dir ? path_join(cache_dir, "highlight") : NULL;
+	hl->python = xstrdup(S_python());
+	hl->cap = 1024;
+	hl->items = xcalloc(hl->cap, sizeof(*hl->items));
+	return hl;
+}
+
+static void S_key(const char *lang, const char *code, char out[GIT_OID_HEXSZ + 1])
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, lang);
+	buf_putc(&b, '\0');
+	buf_puts(&b, code);
+	git_oid oid;
+	git_odb_hash(&oid, b.data, b.len, GIT_OBJECT_BLOB);
+	git_oid_tostr(out, GIT_OID_HEXSZ + 1, &oid);
+	buf_release(&b);
+}
+
+static size_t S_slot(const struct highlighter *hl, const char *key)
+{
+	size_t h = strtoull(key + GIT_OID_HEXSZ - 12, NULL, 16);
+	size_t i = h & (hl->cap - 1);
+	while (hl->items[i].lang && strcmp(hl->items[i].key, key))
+		i = (i + 1) & (hl->cap - 1);
+	return i;
+}
+
+static void S_rehash(struct highlighter *hl)
+{
+	struct hl_item *old = hl->items;
+	size_t oldcap = hl->cap;
+	hl->cap *= 2;
+	hl->items = xcalloc(hl->cap, sizeof(*hl->items));
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].lang)
+			hl->items[S_slot(hl, old[i].key)] = old[i];
+	free(old);
+}
+
+void highlight_add(struct highlighter *hl, const char *lang, const char *code)
+{
+	char key[GIT_OID_HEXSZ + 1];
+	S_key(lang, code, key);
+	size_t i = S_slot(hl, key);
+	if (hl->items[i].lang)
+		return;
+	struct hl_item *it = &hl->items[i];
+	memcpy(it->key, key, sizeof(key));
+	it->lang = xstrdup(lang);
+	it->code = xstrdup(code);
+	if (++hl->n * 2 > hl->cap)
+		S_rehash(hl);
+}
+
+const char *highlight_get(struct highlighter *hl, const char *lang, const char *code)
+{
+	char key[GIT_OID_HEXSZ + 1];
+	S_key(lang, code, key);
+	size_t i = S_slot(hl, key);
+	return hl->items[i].lang ? hl->items[i].html : NULL;
+}
+
+static char *S_cache_path(const struct highlighter *hl, const struct hl_item *it)
+{
+	return xasprintf("%s/%s/%.2s/%s.html", hl->cache_dir, hl->version, it->key,
+			 it->key + 2);
+}
+
+static void S_wrap(struct hl_item *it, const char *spans, size_t len)
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "<pre class=\"hl\"><code class=\"language-");
+	buf_put_html(&b, it->lang, strlen(it->lang));
+	buf_puts(&b, "\">");
+	buf_put(&b, spans, len);
+	buf_puts(&b, "</code></pre>");
+	it->html = buf_detach(&b);
+}
+
+/* Runs python with the script; feeds in, returns its stdout in out. */
+static int S_run_python(const struct highlighter *hl, const char *arg,
+			const struct buf *in, struct buf *out)
+{
+	int pin[2], pout[2];
+	if (pipe2(pin, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(pout, O_CLOEXEC) < 0) {
+		close(pin[0]);
+		close(pin[1]);
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(pin[0], 0);
+		dup2(pout[1], 1);
+		int devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0)
+			dup2(devnull, 2);
+		const char *argv[] = { hl->python, "-c", py_script, arg, NULL };
+		execvp(hl->python, (char **)argv);
+		_exit(127);
+	}
+	close(pin[0]);
+	close(pout[1]);
+	signal(SIGPIPE, SIG_IGN);
+	size_t off = 0;
+	int wfd = pin[1];
+	if (!in->len) {
+		close(wfd);
+		wfd = -1;
+	}
+	for (;;) {
+		struct pollfd fds[2] = { { pout[0], POLLIN, 0 }, { wfd, POLLOUT, 0 } };
+		int nf = wfd >= 0 ? 2 : 1;
+		if (poll(fds, (nfds_t)nf, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (nf == 2 && fds[1].revents) {
+			ssize_t w = write(wfd, in->data + off, in->len - off);
+			if (w > 0)
+				off += (size_t)w;
+			if (w < 0 || off == in->len) {
+				close(wfd);
+				wfd = -1;
+			}
+		}
+		if (fds[0].revents) {
+			buf_grow(out, 65536);
+			ssize_t r = read(pout[0], out->data + out->len, out->cap - out->len - 1);
+			if (r <= 0)
+				break;
+			out->len += (size_t)r;
+			out->data[out->len] = '\0';
+		}
+	}
+	if (wfd >= 0)
+		close(wfd);
+	close(pout[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+size_t highlight_run(struct highlighter *hl, struct diags *d)
+{
+	if (!hl->n)
+		return 0;
+	struct buf ver = BUF_INIT, empty = BUF_INIT;
+	if (S_run_python(hl, "version", &empty, &ver) < 0 || !ver.len) {
+		diag_add(d, DIAG_WARNING, NULL, 0, 0,
+			 "code is not highlighted: %s with Pygments not found (Debian package python3-pygments)",
+			 hl->python);
+		buf_release(&ver);
+		return 0;
+	}
+	hl->version = buf_detach(&ver);
+
+	struct buf in = BUF_INIT;
+	size_t misses = 0;
+	for (size_t i = 0; i < hl->cap; i++) {
+		struct hl_item *it = &hl->items[i];
+		if (!it->lang)
+			continue;
+		if (hl->cache_dir) {
+			char *p = S_cache_path(hl, it), *html;
+			size_t len;
+			if (read_file(p, &html, &len) == 0) {
+				it->html = html;
+				it->done = 1;
+				free(p);
+				continue;
+			}
+			free(p);
+		}
+		buf_printf(&in, "%s\n%zu\n", it->lang, strlen(it->code));
+		buf_puts(&in, it->code);
+		misses++;
+	}
+	if (!misses) {
+		buf_release(&in);
+		return 0;
+	}
+	struct buf out = BUF_INIT;
+	int rc = S_run_python(hl, NULL, &in, &out);
+	buf_release(&in);
+	if (rc < 0) {
+		diag_add(d, DIAG_WARNING, NULL, 0, 0,
+			 "highlighting failed; code is shown without colours");
+		buf_release(&out);
+		return misses;
+	}
+	const char *p = out.data, *end = out.data + out.len;
+	for (size_t i = 0; i < hl->cap && p < end; i++) {
+		struct hl_item *it = &hl->items[i];
+		if (!it->lang || it->done)
+			continue;
+		char *nl;
+		size_t len = strtoull(p, &nl, 10);
+		if (*nl != '\n' || (size_t)(end - nl - 1) < len)
+			break;
+		p = nl + 1;
+		it->done = 1;
+		if (len) {
+			S_wrap(it, p, len);
+			if (hl->cache_dir) {
+				char *cp = S_cache_path(hl, it);
+				write_file(cp, it->html, strlen(it->html));
+				free(cp);
+			}
+		}
+		p += len;
+	}
+	buf_release(&out);
+	return misses;
+}
+
+void highlight_free(struct highlighter *hl)
+{
+	if (!hl)
+		return;
+	for (size_t i = 0; i < hl->cap; i++) {
+		free(hl->items[i].lang);
+		free(hl->items[i].code);
+		free(hl->items[i].html);
+	}
+	free(hl->items);
+	free(hl->cache_dir);
+	free(hl->python);
+	free(hl->version);
+	free(hl);
+}

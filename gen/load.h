@@ -1,0 +1,114 @@
+/*
+ * load.h - stage 1: walk content/, read every entry, parse and validate its
+ * YAML front matter (libyaml).
+ *
+ * An entry is content/<section>/<slug>.md. Its id is the slug unless the
+ * front matter gives `id`; ids are unique across the site. Which keys a
+ * section takes is declared in load.c's schema table; unknown keys are
+ * errors with a "did you mean" when one is close.
+ */
+#ifndef KB_LOAD_H
+#define KB_LOAD_H
+
+#include "util.h"
+
+struct snippet;
+struct file_history;
+
+/* A key/value pair of section-specific front matter, in schema order. */
+struct field {
+	const char *key;   /* static: from the schema table */
+	char *value;       /* scalar value, or NULL for lists */
+	struct strlist list;
+	int line;          /* where the value is, 1-based in the file */
+};
+
+struct heading {
+	int level;
+	char *text;        /* plain text */
+	char *anchor;      /* unique within the page */
+};
+
+struct link_ref {          /* a relative link to another entry */
+	struct entry *target;
+	char *anchor;      /* NULL when none */
+};
+
+struct entry {
+	/* load */
+	char *path;        /* "content/topics/gil.md" */
+	char *section;     /* "topics" */
+	char *id;          /* "gil" */
+	char *title;
+	char *summary;
+	struct strlist tags;
+	struct strlist languages;
+	struct strlist see_also;
+	int see_also_line;
+	struct field *fields;  /* section keys (url, year, facets ...) */
+	size_t nfields;
+	char *text;        /* the whole file */
+	const char *body;  /* points into text, after the front matter */
+	int body_line;     /* file line of the body's first line */
+	char *url;         /* "topics/gil.html", relative to the site root */
+
+	/* parse (markdown.c) */
+	void *doc;             /* cmark_node *, owned */
+	struct heading *headings;
+	size_t nheadings;
+	struct snippet **snippets;
+	size_t nsnippets;
+	char *plain;           /* body as plain text, for search */
+	char *html;            /* rendered body (render stage) */
+
+	/* enrich */
+	struct entry **links;   /* distinct entries this one links to */
+	size_t nlinks;
+	struct entry **backlinks;
+	size_t nbacklinks;
+	struct entry **see;     /* see_also resolved */
+	size_t nsee;
+	const struct file_history *history;
+	struct entry *prev, *next; /* within the section, by title */
+};
+
+struct section {
+	char *name;              /* "topics" */
+	const char *title;       /* "Topics" */
+	struct entry **entries;  /* sorted by title */
+	size_t n;
+};
+
+struct site {
+	struct entry **entries;  /* sorted by path; owned */
+	size_t n;
+	struct entry **byid;     /* the same, sorted by id */
+	struct section *sections;  /* in schema order, only non-empty ones */
+	size_t nsections;
+};
+
+/* Title of a known section ("Topics"), or NULL when it is unknown. */
+const char *load_section_title(const char *name);
+/* The i-th facet of the comparison matrix (a key of language entries) and
+ * its label, or NULL past the last one. Static strings. */
+const char *load_facet(size_t i, const char **label);
+/* Field value of an entry, or NULL. */
+const struct field *entry_field(const struct entry *e, const char *key);
+/* Entry by id, or NULL. */
+struct entry *site_find(const struct site *s, const char *id);
+
+/*
+ * Reads every entry under dir (normally "content"), adding diagnostics for
+ * each problem found; entries with errors are still kept when they have a
+ * usable id, so later stages can report more. Returns 0, or -1 when dir
+ * cannot be read at all. Release with site_release().
+ */
+int load_site(struct site *s, const char *dir, struct diags *d);
+
+/* Parses one entry from memory (exposed for tests). Takes ownership of
+ * text. Returns NULL when the entry cannot be used at all. */
+struct entry *load_entry(const char *path, char *text, struct diags *d);
+void entry_free(struct entry *e);
+void site_release(struct site *s);
+
+#endif

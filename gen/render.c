@@ -1,0 +1,482 @@
+/*
+ * render.c - see render.h.
+ *
+ * Each worker thread owns a Lua state with the whole site as Lua tables
+ * (entries are built once per state and shared by reference), then
+ * renders its share of the pages. Entries' rendered bodies are handed to
+ * the templates only on their own page.
+ */
+#include "render.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "history.h"
+#include "markdown.h"
+#include "snippet.h"
+#include "template.h"
+
+enum page_kind { P_ENTRY, P_SECTION, P_TAG, P_TAGS, P_HOME, P_MATRIX, P_404 };
+
+struct page {
+	enum page_kind kind;
+	char *url;
+	size_t idx; /* entry, section or tag index */
+};
+
+struct job {
+	const struct render_opts *o;
+	struct page *pages;
+	size_t npages;
+	struct diags *d;
+	long written;
+};
+
+/* ---- Lua data ---- */
+
+static void S_setstr(lua_State *L, const char *k, const char *v)
+{
+	lua_pushstring(L, v ? v : "");
+	lua_setfield(L, -2, k);
+}
+
+static void S_strlist(lua_State *L, const char *k, const struct strlist *l)
+{
+	lua_createtable(L, (int)l->n, 0);
+	for (size_t i = 0; i < l->n; i++) {
+		lua_pushstring(L, l->items[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, -2, k);
+}
+
+static const char *S_tag_url(const struct tags *tags, const char *name)
+{
+	size_t lo = 0, hi = tags->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(tags->items[mid].name, name);
+		if (!c)
+			return tags->items[mid].url;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return "";
+}
+
+static void S_date(lua_State *L, const char *k, long long t)
+{
+	if (t <= 0)
+		return;
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	char b[32];
+	strftime(b, sizeof(b), "%Y-%m-%d", &tm);
+	S_setstr(L, k, b);
+}
+
+static void S_history(lua_State *L, const struct entry *e, const struct config *cfg)
+{
+	const struct file_history *h = e->history;
+	if (!h)
+		return;
+	lua_newtable(L);
+	lua_pushboolean(L, h->uncommitted);
+	lua_setfield(L, -2, "uncommitted");
+	if (!h->last_unknown)
+		S_date(L, "updated", h->last_time);
+	if (!h->first_unknown)
+		S_date(L, "created", h->first_time);
+	lua_pushinteger(L, h->commits);
+	lua_setfield(L, -2, "commits");
+	S_strlist(L, "contributors", &h->contributors);
+	if (*cfg->history_url) {
+		struct buf b = BUF_INIT;
+		const char *p = cfg->history_url, *q;
+		while ((q = strstr(p, "{path}"))) {
+			buf_put(&b, p, (size_t)(q - p));
+			buf_puts(&b, e->path);
+			p = q + 6;
+		}
+		buf_puts(&b, p);
+		S_setstr(L, "history_url", b.data);
+		buf_release(&b);
+	}
+	lua_setfield(L, -2, "history");
+}
+
+/* Pushes a new table for e (no relations yet). */
+static void S_entry_table(lua_State *L, const struct entry *e,
+			  const struct render_opts *o)
+{
+	lua_createtable(L, 0, 24);
+	S_setstr(L, "id", e->id);
+	S_setstr(L, "title", e->title);
+	S_setstr(L, "summary", e->summary);
+	S_setstr(L, "section", e->section);
+	S_setstr(L, "section_title", load_section_title(e->section));
+	S_setstr(L, "url", e->url);
+	S_setstr(L, "path", e->path);
+	S_strlist(L, "languages", &e->languages);
+	lua_createtable(L, (int)e->tags.n, 0);
+	for (size_t i = 0; i < e->tags.n; i++) {
+		lua_createtable(L, 0, 2);
+		S_setstr(L, "name", e->tags.items[i]);
+		S_setstr(L, "url", S_tag_url(o->tags, e->tags.items[i]));
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, -2, "tags");
+	lua_newtable(L);
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		if (f->value) {
+			lua_pushstring(L, f->value);
+		} else {
+			lua_createtable(L, (int)f->list.n, 0);
+			for (size_t j = 0; j < f->list.n; j++) {
+				lua_pushstring(L, f->list.items[j]);
+				lua_rawseti(L, -2, (lua_Integer)j + 1);
+			}
+		}
+		lua_setfield(L, -2, f->key);
+	}
+	lua_setfield(L, -2, "fields");
+	lua_pushinteger(L, (lua_Integer)e->nsnippets);
+	lua_setfield(L, -2, "nsnippets");
+	if (*o->cfg->source_url) {
+		char *u = NULL;
+		const char *p = strstr(o->cfg->source_url, "{path}");
+		if (p)
+			u = xasprintf("%.*s%s%s", (int)(p - o->cfg->source_url),
+				      o->cfg->source_url, e->path, p + 6);
+		S_setstr(L, "source_url", u ? u : o->cfg->source_url);
+		free(u);
+	}
+	S_history(L, e, o->cfg);
+}
+
+/* Pushes a list of the entry tables of arr (E is the index of the
+ * registry-less array of all entry tables, in site order). */
+static void S_entry_list(lua_State *L, int E, const struct site *s,
+			 struct entry *const *arr, size_t n)
+{
+	lua_createtable(L, (int)n, 0);
+	for (size_t i = 0; i < n; i++) {
+		/* entries are sorted by path: find the index by bsearch */
+		size_t lo = 0, hi = s->n;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			int c = strcmp(s->entries[mid]->path, arr[i]->path);
+			if (!c) {
+				lo = mid;
+				break;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		lua_rawgeti(L, E, (lua_Integer)lo + 1);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+}
+
+/* Builds the `site` table and leaves it on the stack. */
+static void S_site_table(lua_State *L, const struct render_opts *o)
+{
+	const struct site *s = o->site;
+	lua_createtable(L, (int)s->n, 0); /* all entries, by path */
+	int E = lua_gettop(L);
+	for (size_t i = 0; i < s->n; i++) {
+		S_entry_table(L, s->entries[i], o);
+		lua_rawseti(L, E, (lua_Integer)i + 1);
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct entry *e = s->entries[i];
+		lua_rawgeti(L, E, (lua_Integer)i + 1);
+		S_entry_list(L, E, s, e->see, e->nsee);
+		lua_setfield(L, -2, "see_also");
+		S_entry_list(L, E, s, e->backlinks, e->nbacklinks);
+		lua_setfield(L, -2, "backlinks");
+		struct entry *pn[2] = { e->prev, e->next };
+		for (int k = 0; k < 2; k++) {
+			if (!pn[k])
+				continue;
+			S_entry_list(L, E, s, &pn[k], 1);
+			lua_rawgeti(L, -1, 1);
+			lua_setfield(L, -3, k ? "next" : "prev");
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
+
+	lua_createtable(L, 0, 12);
+	int S = lua_gettop(L);
+	S_setstr(L, "title", o->cfg->title);
+	S_setstr(L, "description", o->cfg->description);
+	S_setstr(L, "base_url", o->cfg->base_url);
+	S_setstr(L, "date", o->date);
+	lua_pushvalue(L, E);
+	lua_setfield(L, S, "entries");
+
+	lua_createtable(L, (int)s->nsections, 0);
+	lua_newtable(L); /* by name */
+	for (size_t i = 0; i < s->nsections; i++) {
+		const struct section *sec = &s->sections[i];
+		lua_createtable(L, 0, 4);
+		S_setstr(L, "name", sec->name);
+		S_setstr(L, "title", sec->title);
+		char *url = xasprintf("%s/index.html", sec->name);
+		S_setstr(L, "url", url);
+		free(url);
+		S_entry_list(L, E, s, sec->entries, sec->n);
+		lua_setfield(L, -2, "entries");
+		lua_pushvalue(L, -1);
+		lua_setfield(L, -3, sec->name);
+		lua_rawseti(L, -3, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, S, "section");
+	lua_setfield(L, S, "sections");
+
+	lua_createtable(L, (int)o->tags->n, 0);
+	for (size_t i = 0; i < o->tags->n; i++) {
+		const struct tag *t = &o->tags->items[i];
+		lua_createtable(L, 0, 4);
+		S_setstr(L, "name", t->name);
+		S_setstr(L, "url", t->url);
+		lua_pushinteger(L, (lua_Integer)t->n);
+		lua_setfield(L, -2, "count");
+		S_entry_list(L, E, s, t->entries, t->n);
+		lua_setfield(L, -2, "entries");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, S, "tags");
+
+	lua_newtable(L);
+	const char *label, *key;
+	for (size_t i = 0; (key = load_facet(i, &label)); i++) {
+		lua_createtable(L, 0, 2);
+		S_setstr(L, "key", key);
+		S_setstr(L, "label", label);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, S, "facets");
+	lua_remove(L, E);
+}
+
+static void S_toc(lua_State *L, const struct entry *e)
+{
+	lua_createtable(L, (int)e->nheadings, 0);
+	for (size_t i = 0; i < e->nheadings; i++) {
+		lua_createtable(L, 0, 3);
+		lua_pushinteger(L, e->headings[i].level);
+		lua_setfield(L, -2, "level");
+		S_setstr(L, "text", e->headings[i].text);
+		S_setstr(L, "anchor", e->headings[i].anchor);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, -2, "toc");
+}
+
+static const char *const templates_of[] = {
+	"entry.html", "section.html", "tag.html", "tags.html", "home.html",
+	"matrix.html", "404.html",
+};
+static const char *const kinds[] = {
+	"entry", "section", "tag", "tags", "home", "matrix", "404",
+};
+
+/* Pushes the page table for p. */
+static void S_page_table(lua_State *L, int site, const struct page *p,
+			 const struct render_opts *o)
+{
+	lua_createtable(L, 0, 10);
+	S_setstr(L, "kind", kinds[p->kind]);
+	S_setstr(L, "url", p->url);
+	switch (p->kind) {
+	case P_ENTRY: {
+		const struct entry *e = o->site->entries[p->idx];
+		lua_getfield(L, site, "entries");
+		lua_rawgeti(L, -1, (lua_Integer)p->idx + 1);
+		lua_remove(L, -2);
+		lua_setfield(L, -2, "entry");
+		S_setstr(L, "title", e->title);
+		S_setstr(L, "description", e->summary);
+		S_setstr(L, "body", e->html);
+		S_toc(L, e);
+		lua_getfield(L, site, "section");
+		lua_getfield(L, -1, e->section);
+		lua_remove(L, -2);
+		lua_setfield(L, -2, "section");
+		break;
+	}
+	case P_SECTION: {
+		const struct section *sec = &o->site->sections[p->idx];
+		lua_getfield(L, site, "sections");
+		lua_rawgeti(L, -1, (lua_Integer)p->idx + 1);
+		lua_remove(L, -2);
+		lua_setfield(L, -2, "section");
+		S_setstr(L, "title", sec->title);
+		break;
+	}
+	case P_TAG: {
+		const struct tag *t = &o->tags->items[p->idx];
+		lua_getfield(L, site, "tags");
+		lua_rawgeti(L, -1, (lua_Integer)p->idx + 1);
+		lua_remove(L, -2);
+		lua_setfield(L, -2, "tag");
+		char *title = xasprintf("Tagged '%s'", t->name);
+		S_setstr(L, "title", title);
+		free(title);
+		break;
+	}
+	case P_TAGS: S_setstr(L, "title", "Tags"); break;
+	case P_HOME: S_setstr(L, "title", o->cfg->title); break;
+	case P_MATRIX: S_setstr(L, "title", "Concurrency across languages"); break;
+	case P_404: S_setstr(L, "title", "Page not found"); break;
+	}
+	if (*o->cfg->base_url && p->kind != P_404) {
+		char *c = xasprintf("%s%s", o->cfg->base_url, p->url);
+		S_setstr(L, "canonical", c);
+		free(c);
+	}
+}
+
+static void S_render_pages(struct job *j, size_t first, size_t step)
+{
+	const struct render_opts *o = j->o;
+	struct tpl *t = tpl_new(o->templates);
+	if (!t) {
+		diag_add_locked(j->d, DIAG_ERROR, o->templates, 0, 0,
+				"cannot create the template engine");
+		return;
+	}
+	lua_State *L = tpl_state(t);
+	S_site_table(L, o);
+	int site = lua_gettop(L);
+	for (size_t i = first; i < j->npages; i += step) {
+		const struct page *p = &j->pages[i];
+		lua_createtable(L, 0, 2);
+		lua_pushvalue(L, site);
+		lua_setfield(L, -2, "site");
+		S_page_table(L, site, p, o);
+		lua_setfield(L, -2, "page");
+		char *out, *err;
+		if (tpl_render(t, templates_of[p->kind], p->url, &out, &err) < 0) {
+			diag_add_locked(j->d, DIAG_ERROR, NULL, 0, 0, "%s", err);
+			free(err);
+			/* the same template fails for every page: stop here */
+			break;
+		}
+		char *path = path_join(o->outdir, p->url);
+		if (write_file(path, out, strlen(out)) < 0)
+			diag_add_locked(j->d, DIAG_ERROR, path, 0, 0, "cannot write: %s",
+					strerror(errno));
+		else
+			__atomic_fetch_add(&j->written, 1, __ATOMIC_RELAXED);
+		free(path);
+		free(out);
+	}
+	tpl_free(t);
+}
+
+struct worker_arg {
+	struct job *job;
+	int jobs;
+};
+
+static void S_worker(size_t i, void *arg)
+{
+	struct worker_arg *w = arg;
+	S_render_pages(w->job, i, (size_t)w->jobs);
+}
+
+static void S_add_page(struct job *j, size_t *cap, enum page_kind k, char *url, size_t idx)
+{
+	if (j->npages == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		j->pages = xrealloc(j->pages, *cap * sizeof(*j->pages));
+	}
+	j->pages[j->npages].kind = k;
+	j->pages[j->npages].url = url;
+	j->pages[j->npages].idx = idx;
+	j->npages++;
+}
+
+int render_copy_tree(const char *src, const char *dst)
+{
+	DIR *dp = opendir(src);
+	if (!dp)
+		return errno == ENOENT ? 0 : -1;
+	int rc = mkdir_p(dst);
+	struct dirent *de;
+	while (rc == 0 && (de = readdir(dp))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *s = path_join(src, de->d_name), *t = path_join(dst, de->d_name);
+		struct stat st;
+		if (stat(s, &st) == 0 && S_ISDIR(st.st_mode)) {
+			rc = render_copy_tree(s, t);
+		} else if (S_ISREG(st.st_mode)) {
+			char *data;
+			size_t len;
+			rc = read_file(s, &data, &len);
+			if (rc == 0) {
+				rc = write_file(t, data, len);
+				free(data);
+			}
+		}
+		free(s);
+		free(t);
+	}
+	closedir(dp);
+	return rc;
+}
+
+long render_site(const struct render_opts *o, struct diags *d)
+{
+	struct job j;
+	memset(&j, 0, sizeof(j));
+	j.o = o;
+	j.d = d;
+	size_t cap = 0;
+	const struct site *s = o->site;
+	for (size_t i = 0; i < s->n; i++)
+		S_add_page(&j, &cap, P_ENTRY, xstrdup(s->entries[i]->url), i);
+	for (size_t i = 0; i < s->nsections; i++)
+		S_add_page(&j, &cap, P_SECTION,
+			   xasprintf("%s/index.html", s->sections[i].name), i);
+	for (size_t i = 0; i < o->tags->n; i++)
+		S_add_page(&j, &cap, P_TAG, xstrdup(o->tags->items[i].url), i);
+	S_add_page(&j, &cap, P_TAGS, xstrdup("tags/index.html"), 0);
+	S_add_page(&j, &cap, P_HOME, xstrdup("index.html"), 0);
+	S_add_page(&j, &cap, P_MATRIX, xstrdup("compare.html"), 0);
+	S_add_page(&j, &cap, P_404, xstrdup("404.html"), 0);
+
+	int jobs = o->jobs < 1 ? 1 : o->jobs;
+	if (jobs > 1 && j.npages < 64)
+		jobs = 1;
+	struct worker_arg w = { &j, jobs };
+	parallel_for((size_t)jobs, jobs, S_worker, &w);
+
+	char *static_src = path_join(o->templates, "static");
+	char *static_dst = path_join(o->outdir, "static");
+	if (render_copy_tree(static_src, static_dst) < 0)
+		diag_add(d, DIAG_ERROR, static_src, 0, 0, "cannot copy: %s", strerror(errno));
+	free(static_src);
+	free(static_dst);
+	for (size_t i = 0; i < j.npages; i++)
+		free(j.pages[i].url);
+	free(j.pages);
+	return d->errors ? -1 : j.written;
+}

@@ -1,0 +1,1396 @@
+/*
+ * search.c - the FTS5 search index written by `kb build` and read by
+ * `kb search`. The file format and the query rules are described in
+ * search.h.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "search.h"
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Bump when the schema changes; readers refuse other formats. */
+#define S_FORMAT "1"
+/* BM25 weights, in the column order of the docs table. */
+#define S_BM25 "bm25(docs, 10.0, 8.0, 4.0, 1.0, 2.0)"
+/* Snippet markers: control characters never stored in the index (the
+ * writer turns control characters into spaces). */
+#define S_HL_ON '\001'
+#define S_HL_OFF '\002'
+#define S_DEFAULT_LIMIT 10
+#define S_MAX_TOKENS 64
+#define S_WRAP 78
+
+static const char S_schema[] =
+	"PRAGMA page_size=4096;"
+	"PRAGMA journal_mode=OFF;"
+	"PRAGMA synchronous=OFF;"
+	"BEGIN;"
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+	"INSERT INTO meta VALUES('format', '" S_FORMAT "');"
+	"CREATE VIRTUAL TABLE docs USING fts5(title, tags, summary, body,"
+	" languages, section UNINDEXED, url UNINDEXED, path UNINDEXED,"
+	" title_key UNINDEXED,"
+	" tokenize='porter unicode61 remove_diacritics 2');"
+	"CREATE TABLE vocab(term TEXT PRIMARY KEY, df INTEGER NOT NULL)"
+	" WITHOUT ROWID;";
+
+/* ---- the unicode61 tokenizer, borrowed from FTS5 ---- */
+
+/* The tokenizer FTS5 itself uses (without the Porter stemmer), so that the
+ * words kb cuts out of a query are exactly the index's tokens. */
+struct S_tokenizer {
+	fts5_tokenizer api;
+	Fts5Tokenizer *handle; /* NULL when not created */
+};
+
+typedef int (*S_token_fn)(void *ctx, int tflags, const char *tok, int ntok,
+			  int start, int end);
+
+static fts5_api *S_fts5_api(sqlite3 *db)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return NULL;
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	return api && api->iVersion >= 2 ? api : NULL;
+}
+
+static int S_tokenizer_open(struct S_tokenizer *t, sqlite3 *db)
+{
+	const char *args[] = { "remove_diacritics", "2" };
+	void *ud = NULL;
+	fts5_api *api = S_fts5_api(db);
+	t->handle = NULL;
+	if (!api || api->xFindTokenizer(api, "unicode61", &ud, &t->api) !=
+			    SQLITE_OK)
+		return -1;
+	if (t->api.xCreate(ud, args, 2, &t->handle) != SQLITE_OK) {
+		t->handle = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void S_tokenizer_close(struct S_tokenizer *t)
+{
+	if (t->handle)
+		t->api.xDelete(t->handle);
+	t->handle = NULL;
+}
+
+static int S_tokenize(struct S_tokenizer *t, const char *text, size_t len,
+		      int flags, void *ctx, S_token_fn fn)
+{
+	if (len > INT_MAX)
+		len = INT_MAX;
+	return t->api.xTokenize(t->handle, ctx, flags, text, (int)len, fn) ==
+			       SQLITE_OK ? 0 : -1;
+}
+
+/* Callback: appends each token to a struct buf, space separated. */
+static int S_token_join(void *ctx, int tflags, const char *tok, int ntok,
+			int start, int end)
+{
+	struct buf *b = ctx;
+	(void)tflags, (void)start, (void)end;
+	if (b->len)
+		buf_putc(b, ' ');
+	buf_put(b, tok, (size_t)ntok);
+	return SQLITE_OK;
+}
+
+/* ---- vocabulary: term -> document frequency ---- */
+
+struct S_term {
+	char *s;       /* NUL-terminated term; NULL for an empty slot */
+	uint64_t hash; /* S_hash(s) */
+	size_t len;    /* strlen(s) */
+	unsigned df;   /* documents containing it */
+	long last_doc; /* last document that counted it */
+};
+
+struct S_vocab {
+	struct S_term *slots;
+	size_t n, cap; /* cap is 0 or a power of two */
+};
+
+static uint64_t S_hash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of the term (s, len, hash), or the empty slot where it goes. */
+static struct S_term *S_vocab_slot(struct S_term *slots, size_t cap,
+				   const char *s, size_t len, uint64_t hash)
+{
+	size_t i = (size_t)hash & (cap - 1);
+	while (slots[i].s && (slots[i].hash != hash || slots[i].len != len ||
+			      memcmp(slots[i].s, s, len) != 0))
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+static void S_vocab_grow(struct S_vocab *v)
+{
+	size_t cap = v->cap ? v->cap * 2 : 4096;
+	struct S_term *slots = xcalloc(cap, sizeof(*slots));
+	for (size_t i = 0; i < v->cap; i++) {
+		if (!v->slots[i].s)
+			continue;
+		*S_vocab_slot(slots, cap, v->slots[i].s, v->slots[i].len,
+			      v->slots[i].hash) = v->slots[i];
+	}
+	free(v->slots);
+	v->slots = slots;
+	v->cap = cap;
+}
+
+static void S_vocab_add(struct S_vocab *v, const char *s, size_t len, long doc)
+{
+	if (2 * (v->n + 1) > v->cap)
+		S_vocab_grow(v);
+	uint64_t hash = S_hash(s, len);
+	struct S_term *t = S_vocab_slot(v->slots, v->cap, s, len, hash);
+	if (!t->s) {
+		t->s = xstrndup(s, len);
+		t->hash = hash;
+		t->len = len;
+		v->n++;
+	} else if (t->last_doc == doc) {
+		return;
+	}
+	t->df++;
+	t->last_doc = doc;
+}
+
+static int S_term_cmp(const void *a, const void *b)
+{
+	const struct S_term *x = *(const struct S_term *const *)a;
+	const struct S_term *y = *(const struct S_term *const *)b;
+	return strcmp(x->s, y->s);
+}
+
+static void S_vocab_release(struct S_vocab *v)
+{
+	for (size_t i = 0; i < v->cap; i++)
+		free(v->slots[i].s);
+	free(v->slots);
+	v->slots = NULL;
+	v->n = v->cap = 0;
+}
+
+/* ---- the index writer ---- */
+
+struct search_index {
+	sqlite3 *db;
+	sqlite3_stmt *insert;
+	struct S_tokenizer tok;
+	struct S_vocab vocab;
+	long ndocs;
+	char *path;     /* final name */
+	char *tmp_path; /* where the index is built */
+	char *error;    /* first error of search_index_add, or NULL */
+	struct buf scratch;
+};
+
+/* Terms shorter or longer than this are left out of the vocabulary. */
+#define S_TERM_MIN 2
+#define S_TERM_MAX 48
+
+struct S_vocab_ctx {
+	struct S_vocab *vocab;
+	long doc;
+};
+
+static int S_token_vocab(void *ctx, int tflags, const char *tok, int ntok,
+			 int start, int end)
+{
+	struct S_vocab_ctx *c = ctx;
+	(void)tflags, (void)start, (void)end;
+	if (ntok >= S_TERM_MIN && ntok <= S_TERM_MAX)
+		S_vocab_add(c->vocab, tok, (size_t)ntok, c->doc);
+	return SQLITE_OK;
+}
+
+static char *S_db_error(sqlite3 *db, const char *what, const char *path)
+{
+	return xasprintf("%s '%s': %s", what, path,
+			 db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+static void S_index_free(struct search_index *ix)
+{
+	sqlite3_finalize(ix->insert);
+	S_tokenizer_close(&ix->tok);
+	sqlite3_close(ix->db);
+	if (ix->tmp_path)
+		unlink(ix->tmp_path);
+	S_vocab_release(&ix->vocab);
+	buf_release(&ix->scratch);
+	free(ix->path);
+	free(ix->tmp_path);
+	free(ix->error);
+	free(ix);
+}
+
+int search_index_open(struct search_index **out, const char *db_path,
+		      char **errmsg)
+{
+	struct search_index *ix = xcalloc(1, sizeof(*ix));
+	int fd;
+	*out = NULL;
+	*errmsg = NULL;
+	buf_init(&ix->scratch);
+	ix->path = xstrdup(db_path);
+	ix->tmp_path = xasprintf("%s.XXXXXX", db_path);
+	fd = mkstemp(ix->tmp_path);
+	if (fd < 0) {
+		*errmsg = xasprintf("cannot create '%s': %s", ix->tmp_path,
+				    strerror(errno));
+		free(ix->tmp_path);
+		ix->tmp_path = NULL;
+		goto fail;
+	}
+	close(fd);
+	if (sqlite3_open_v2(ix->tmp_path, &ix->db, SQLITE_OPEN_READWRITE,
+			    NULL) != SQLITE_OK ||
+	    sqlite3_exec(ix->db, S_schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ix->db,
+			       "INSERT INTO docs(rowid, title, tags, summary,"
+			       " body, languages, section, url, path, title_key)"
+			       " VALUES(?,?,?,?,?,?,?,?,?,?)",
+			       -1, &ix->insert, NULL) != SQLITE_OK) {
+		*errmsg = S_db_error(ix->db, "cannot create search index",
+				     ix->tmp_path);
+		goto fail;
+	}
+	if (S_tokenizer_open(&ix->tok, ix->db) < 0) {
+		*errmsg = xstrdup("SQLite has no FTS5 unicode61 tokenizer");
+		goto fail;
+	}
+	*out = ix;
+	return 0;
+fail:
+	S_index_free(ix);
+	return -1;
+}
+
+/* Binds s with control characters turned into spaces (they would clash
+ * with the snippet markers and mean nothing to a reader). */
+static int S_bind_clean(sqlite3_stmt *st, int col, const char *s,
+			struct buf *scratch)
+{
+	size_t i;
+	if (!s)
+		s = "";
+	for (i = 0; s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			break;
+	if (!s[i])
+		return sqlite3_bind_text(st, col, s, (int)i, SQLITE_STATIC);
+	buf_truncate(scratch, 0);
+	buf_puts(scratch, s);
+	for (; i < scratch->len; i++) {
+		unsigned char c = (unsigned char)scratch->data[i];
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			scratch->data[i] = ' ';
+	}
+	return sqlite3_bind_text(st, col, scratch->data, (int)scratch->len,
+				 SQLITE_TRANSIENT);
+}
+
+int search_index_add(struct search_index *ix, const struct search_doc *doc)
+{
+	const char *cols[] = { doc->title, doc->tags, doc->summary, doc->body,
+			       doc->languages, doc->section, doc->url,
+			       doc->path };
+	struct S_vocab_ctx vc = { &ix->vocab, ix->ndocs + 1 };
+	struct buf key = BUF_INIT;
+	int rc = SQLITE_OK;
+
+	if (ix->error)
+		return -1;
+	ix->ndocs++;
+	/* Vocabulary from the indexed columns (the first five). */
+	for (size_t i = 0; i < 5; i++)
+		if (cols[i] && S_tokenize(&ix->tok, cols[i], strlen(cols[i]),
+					  FTS5_TOKENIZE_DOCUMENT, &vc,
+					  S_token_vocab) < 0)
+			rc = SQLITE_ERROR;
+	if (doc->title)
+		S_tokenize(&ix->tok, doc->title, strlen(doc->title),
+			   FTS5_TOKENIZE_DOCUMENT, &key, S_token_join);
+
+	sqlite3_reset(ix->insert);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(ix->insert, 1, ix->ndocs);
+	for (int i = 0; i < 8 && rc == SQLITE_OK; i++)
+		rc = S_bind_clean(ix->insert, i + 2, cols[i], &ix->scratch);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(ix->insert, 10, key.data, (int)key.len,
+				       SQLITE_STATIC);
+	if (rc == SQLITE_OK && sqlite3_step(ix->insert) != SQLITE_DONE)
+		rc = SQLITE_ERROR;
+	sqlite3_clear_bindings(ix->insert);
+	buf_release(&key);
+	if (rc != SQLITE_OK) {
+		ix->error = xasprintf("cannot index '%s': %s",
+				      doc->path ? doc->path : "?",
+				      sqlite3_errmsg(ix->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes the vocabulary in sorted order, so the file is reproducible. */
+static int S_write_vocab(struct search_index *ix)
+{
+	struct S_term **terms = xcalloc(ix->vocab.n + 1, sizeof(*terms));
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < ix->vocab.cap; i++)
+		if (ix->vocab.slots[i].s)
+			terms[n++] = &ix->vocab.slots[i];
+	qsort(terms, n, sizeof(*terms), S_term_cmp);
+	if (sqlite3_prepare_v2(ix->db, "INSERT INTO vocab VALUES(?, ?)", -1,
+			       &st, NULL) != SQLITE_OK)
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		if (sqlite3_bind_text(st, 1, terms[i]->s, -1, SQLITE_STATIC) !=
+			    SQLITE_OK ||
+		    sqlite3_bind_int64(st, 2, terms[i]->df) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_DONE)
+			goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	free(terms);
+	return rc;
+}
+
+int search_index_close(struct search_index *ix, char **errmsg)
+{
+	*errmsg = NULL;
+	if (ix->error) {
+		*errmsg = ix->error;
+		ix->error = NULL;
+		goto fail;
+	}
+	/* No FTS5 'optimize': FTS5's automatic merging already keeps queries
+	 * fast, and optimize only leaves the replaced segments as free pages. */
+	if (S_write_vocab(ix) < 0 ||
+	    sqlite3_exec(ix->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK) {
+		*errmsg = S_db_error(ix->db, "cannot write search index",
+				     ix->tmp_path);
+		goto fail;
+	}
+	sqlite3_finalize(ix->insert);
+	ix->insert = NULL;
+	S_tokenizer_close(&ix->tok);
+	if (sqlite3_close(ix->db) != SQLITE_OK) {
+		*errmsg = S_db_error(ix->db, "cannot write search index",
+				     ix->tmp_path);
+		goto fail;
+	}
+	ix->db = NULL;
+	if (chmod(ix->tmp_path, 0644) < 0 ||
+	    rename(ix->tmp_path, ix->path) < 0) {
+		*errmsg = xasprintf("cannot write '%s': %s", ix->path,
+				    strerror(errno));
+		goto fail;
+	}
+	free(ix->tmp_path);
+	ix->tmp_path = NULL;
+	S_index_free(ix);
+	return 0;
+fail:
+	S_index_free(ix);
+	return -1;
+}
+
+void search_index_discard(struct search_index *ix)
+{
+	if (ix)
+		S_index_free(ix);
+}
+
+/* ---- UTF-8 ---- */
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t S_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len;
+	unsigned min, cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, min = 0x80, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, min = 0x800, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, min = 0x10000, cp = c & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Appends s with every invalid UTF-8 sequence replaced by U+FFFD. */
+static void S_put_utf8(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		size_t l = S_utf8_len(p + i, n - i);
+		if (l) {
+			buf_put(b, p + i, l);
+			i += l;
+		} else {
+			buf_puts(b, "\xef\xbf\xbd");
+			i++;
+		}
+	}
+}
+
+/* ---- the command line ---- */
+
+enum S_color { S_COLOR_AUTO, S_COLOR_ALWAYS, S_COLOR_NEVER };
+
+struct S_opts {
+	struct buf query;     /* QUERY arguments joined by spaces */
+	int have_query;
+	struct strlist tags;
+	struct strlist langs;
+	const char *section;  /* NULL = any */
+	long limit;
+	int json;
+	enum S_color color;
+	const char *index;    /* --index, or NULL */
+	int help;
+};
+
+static const char S_usage[] =
+	"usage: kb search QUERY... [--tag T] [--lang L] [--section S] [-n N]\n"
+	"                 [--json] [--color=auto|always|never] [--index PATH]\n";
+
+static const char S_help[] =
+	"\n"
+	"Search the pages of the site offline, in the index 'kb build' writes.\n"
+	"Every word must match (the last one also as a prefix); when none does,\n"
+	"any word may, and kb suggests spellings.\n"
+	"\n"
+	"  --tag T         only pages tagged T (repeatable)\n"
+	"  --lang L        only pages about language L (repeatable)\n"
+	"  --section S     only pages of section S (topics, resources, ...)\n"
+	"  -n N            show at most N results (default 10)\n"
+	"  --json          print a JSON array for scripts\n"
+	"  --color WHEN    auto (default: on a terminal, unless NO_COLOR is set),\n"
+	"                  always or never\n"
+	"  --index PATH    the index to read (default: $KB_INDEX, then\n"
+	"                  ./site/" SEARCH_INDEX_NAME ", then\n"
+	"                  " KB_SHARE_DIR "/" SEARCH_INDEX_NAME ")\n"
+	"  -h, --help      show this help\n"
+	"\n"
+	"Exit status: 0 with results, 1 with none, 2 on error.\n";
+
+static int S_usage_error(FILE *err, const char *fmt, const char *arg)
+{
+	fputs("kb search: ", err);
+	fprintf(err, fmt, arg);
+	fputc('\n', err);
+	fputs(S_usage, err);
+	return -1;
+}
+
+/* Matches option `name` at argv[*i] in the forms "name VALUE" and
+ * "name=VALUE" (and "-nVALUE" for a short option). Returns 1 and *val when
+ * it matches, 0 when it is another option, -1 when the value is missing. */
+static int S_opt_value(int argc, char **argv, int *i, const char *name,
+		       const char **val)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+	if (strncmp(a, name, n) != 0)
+		return 0;
+	if (a[n] == '=' || (n == 2 && a[n])) {
+		*val = a + n + (a[n] == '=');
+		return 1;
+	}
+	if (a[n])
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+static int S_parse_limit(const char *s, long *out)
+{
+	char *end;
+	long v;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 100000)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int S_parse_color(const char *s, enum S_color *out)
+{
+	if (!strcmp(s, "auto"))
+		*out = S_COLOR_AUTO;
+	else if (!strcmp(s, "always"))
+		*out = S_COLOR_ALWAYS;
+	else if (!strcmp(s, "never"))
+		*out = S_COLOR_NEVER;
+	else
+		return -1;
+	return 0;
+}
+
+static int S_parse_args(struct S_opts *o, int argc, char **argv, FILE *err)
+{
+	static const char *const valued[] = { "--tag", "--lang", "--section",
+					      "-n", "--color", "--index" };
+	int options_done = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		size_t k;
+		int r = 0;
+		if (options_done || a[0] != '-' || a[1] == '\0') {
+			if (o->have_query)
+				buf_putc(&o->query, ' ');
+			buf_puts(&o->query, a);
+			o->have_query = 1;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			options_done = 1;
+			continue;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			o->help = 1;
+			continue;
+		}
+		if (!strcmp(a, "--json")) {
+			o->json = 1;
+			continue;
+		}
+		for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
+			if ((r = S_opt_value(argc, argv, &i, valued[k], &val)))
+				break;
+		if (r < 0)
+			return S_usage_error(err, "option '%s' needs a value",
+					     a);
+		if (r == 0)
+			return S_usage_error(err, "unknown option '%s'", a);
+		switch (k) {
+		case 0: strlist_push(&o->tags, val); break;
+		case 1: strlist_push(&o->langs, val); break;
+		case 2: o->section = val; break;
+		case 3:
+			if (S_parse_limit(val, &o->limit) < 0)
+				return S_usage_error(err,
+					"-n needs a positive number, not '%s'",
+					val);
+			break;
+		case 4:
+			if (S_parse_color(val, &o->color) < 0)
+				return S_usage_error(err,
+					"--color must be auto, always or never,"
+					" not '%s'", val);
+			break;
+		default: o->index = val; break;
+		}
+	}
+	if (!o->have_query && !o->help)
+		return S_usage_error(err, "%s", "missing QUERY");
+	return 0;
+}
+
+static int S_use_color(enum S_color c, FILE *out)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+	if (c != S_COLOR_AUTO)
+		return c == S_COLOR_ALWAYS;
+	if (no && *no)
+		return 0;
+	if (term && !strcmp(term, "dumb"))
+		return 0;
+	return isatty(fileno(out));
+}
+
+/* ---- finding and opening the index ---- */
+
+static int S_is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Returns the index path (caller frees), or NULL after printing where it
+ * looked. */
+static char *S_find_index(const char *opt, FILE *err)
+{
+	const char *env = getenv("KB_INDEX");
+	const char *defaults[] = { "site/" SEARCH_INDEX_NAME,
+				   KB_SHARE_DIR "/" SEARCH_INDEX_NAME };
+	const char *given = opt ? opt : (env && *env ? env : NULL);
+	if (given) {
+		if (S_is_file(given))
+			return xstrdup(given);
+		fprintf(err, "kb: no search index found; run 'kb build' first"
+			" (looked in: %s)\n", given);
+		return NULL;
+	}
+	for (size_t i = 0; i < 2; i++)
+		if (S_is_file(defaults[i]))
+			return xstrdup(defaults[i]);
+	fprintf(err, "kb: no search index found; run 'kb build' first"
+		" (looked in: ./%s, %s)\n", defaults[0], defaults[1]);
+	return NULL;
+}
+
+static sqlite3 *S_open_index(const char *path, FILE *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	const char *why = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='format'",
+			       -1, &st, NULL) != SQLITE_OK) {
+		why = db ? sqlite3_errmsg(db) : "out of memory";
+	} else if (sqlite3_step(st) != SQLITE_ROW ||
+		   !sqlite3_column_text(st, 0) ||
+		   strcmp((const char *)sqlite3_column_text(st, 0),
+			  S_FORMAT) != 0) {
+		why = "made by another version of kb; run 'kb build' again";
+	}
+	if (why) {
+		fprintf(err, "kb: cannot read search index '%s': %s\n", path,
+			why);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_finalize(st);
+	return db;
+}
+
+/* ---- the query ---- */
+
+/* One query word: its tokens, as the index's tokenizer cuts them. */
+struct S_query {
+	struct strlist *words; /* words[i]: tokens of word i */
+	size_t n;
+	size_t ntokens;
+	char *text;            /* the query, valid UTF-8 */
+	char *key;             /* all tokens joined by ' ' (title_key form) */
+};
+
+struct S_split_ctx {
+	struct strlist *toks;
+	size_t *budget;
+};
+
+static int S_token_collect(void *ctx, int tflags, const char *tok, int ntok,
+			   int start, int end)
+{
+	struct S_split_ctx *c = ctx;
+	(void)tflags, (void)start, (void)end;
+	if (*c->budget == 0)
+		return SQLITE_OK;
+	(*c->budget)--;
+	strlist_push_owned(c->toks, xstrndup(tok, (size_t)ntok));
+	return SQLITE_OK;
+}
+
+static int S_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	       c == '\v';
+}
+
+static void S_query_parse(struct S_query *q, const char *raw,
+			  struct S_tokenizer *tok)
+{
+	struct buf text = BUF_INIT, key = BUF_INIT;
+	size_t budget = S_MAX_TOKENS;
+	const char *p;
+
+	memset(q, 0, sizeof(*q));
+	S_put_utf8(&text, raw, strlen(raw));
+	q->words = xcalloc(SEARCH_MAX_WORDS, sizeof(*q->words));
+	p = text.data;
+	while (*p && q->n < SEARCH_MAX_WORDS && budget > 0) {
+		size_t len = 0;
+		struct strlist toks = STRLIST_INIT;
+		struct S_split_ctx c = { &toks, &budget };
+		while (S_is_space(*p))
+			p++;
+		while (p[len] && !S_is_space(p[len]))
+			len++;
+		if (len)
+			S_tokenize(tok, p, len, FTS5_TOKENIZE_QUERY, &c,
+				   S_token_collect);
+		p += len;
+		if (toks.n == 0)
+			continue;
+		for (size_t i = 0; i < toks.n; i++)
+			S_token_join(&key, 0, toks.items[i],
+				     (int)strlen(toks.items[i]), 0, 0);
+		q->ntokens += toks.n;
+		q->words[q->n++] = toks;
+	}
+	q->text = buf_detach(&text);
+	q->key = buf_detach(&key);
+}
+
+static void S_query_release(struct S_query *q)
+{
+	for (size_t i = 0; i < q->n; i++)
+		strlist_release(&q->words[i]);
+	free(q->words);
+	free(q->text);
+	free(q->key);
+}
+
+/* Appends word w as one double-quoted FTS5 phrase, inner quotes doubled
+ * (the tokenizer never yields one, but the quoting must not rely on it). */
+static void S_put_phrase(struct buf *b, const struct strlist *w)
+{
+	buf_putc(b, '"');
+	for (size_t i = 0; i < w->n; i++) {
+		if (i)
+			buf_putc(b, ' ');
+		for (const char *s = w->items[i]; *s; s++) {
+			if (*s == '"')
+				buf_putc(b, '"');
+			buf_putc(b, *s);
+		}
+	}
+	buf_putc(b, '"');
+}
+
+/*
+ * The last word, as a prefix. Porter stems a prefix as if it were a word
+ * ("multithreadin" -> "multithreadin", which does not begin
+ * "multithread"), so vocabulary terms that begin with it are added too.
+ */
+static void S_put_last(struct buf *b, const struct strlist *w, sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	const char *t = w->items[0];
+	buf_putc(b, '(');
+	S_put_phrase(b, w);
+	buf_putc(b, '*');
+	if (w->n == 1 && strlen(t) >= 3 &&
+	    sqlite3_prepare_v2(db,
+			       "SELECT term FROM vocab WHERE term > ?1"
+			       " AND term < ?1 || char(1114111)"
+			       " ORDER BY df DESC, term LIMIT 8",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			struct strlist one = STRLIST_INIT;
+			strlist_push(&one,
+				     (const char *)sqlite3_column_text(st, 0));
+			buf_puts(b, " OR ");
+			S_put_phrase(b, &one);
+			strlist_release(&one);
+		}
+	}
+	sqlite3_finalize(st);
+	buf_putc(b, ')');
+}
+
+/* The FTS5 expression: every word (any_word = 0) or any word. */
+static char *S_match_expr(const struct S_query *q, int any_word, sqlite3 *db)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < q->n; i++) {
+		if (i)
+			buf_puts(&b, any_word ? " OR " : " AND ");
+		if (i + 1 == q->n)
+			S_put_last(&b, &q->words[i], db);
+		else
+			S_put_phrase(&b, &q->words[i]);
+	}
+	return buf_detach(&b);
+}
+
+/* ---- running it ---- */
+
+struct S_hit {
+	char *title, *section, *summary, *snippet, *path, *url, *tags,
+		*languages;
+	double score;
+};
+
+struct S_hits {
+	struct S_hit *items;
+	size_t n;
+};
+
+static char *S_col(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	return s ? xstrdup(s) : NULL;
+}
+
+static void S_hits_release(struct S_hits *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		struct S_hit *x = &h->items[i];
+		free(x->title), free(x->section), free(x->summary);
+		free(x->snippet), free(x->path), free(x->url);
+		free(x->tags), free(x->languages);
+	}
+	free(h->items);
+	h->items = NULL;
+	h->n = 0;
+}
+
+static void S_put_filters(struct buf *sql, const struct S_opts *o)
+{
+	for (size_t i = 0; i < o->tags.n; i++)
+		buf_puts(sql, " AND instr(' ' || lower(tags) || ' ',"
+			      " ' ' || lower(?) || ' ') > 0");
+	for (size_t i = 0; i < o->langs.n; i++)
+		buf_puts(sql, " AND instr(' ' || lower(languages) || ' ',"
+			      " ' ' || lower(?) || ' ') > 0");
+	if (o->section)
+		buf_puts(sql, " AND section = ? COLLATE NOCASE");
+}
+
+static void S_bind_filters(sqlite3_stmt *st, int *k, const struct S_opts *o)
+{
+	for (size_t i = 0; i < o->tags.n; i++)
+		sqlite3_bind_text(st, (*k)++, o->tags.items[i], -1,
+				  SQLITE_STATIC);
+	for (size_t i = 0; i < o->langs.n; i++)
+		sqlite3_bind_text(st, (*k)++, o->langs.items[i], -1,
+				  SQLITE_STATIC);
+	if (o->section)
+		sqlite3_bind_text(st, (*k)++, o->section, -1, SQLITE_STATIC);
+}
+
+/*
+ * Runs one search: match is an FTS5 expression, or NULL to list every page
+ * that passes the filters. Fills *hits (release with S_hits_release).
+ * Returns 0, or -1 with a message in *errmsg (caller frees).
+ */
+static int S_run(sqlite3 *db, const char *match, const char *title_key,
+		 const struct S_opts *o, struct S_hits *hits, char **errmsg)
+{
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int k = 1, rc, ret = -1;
+
+	buf_puts(&sql, "SELECT title, section, summary, ");
+	buf_puts(&sql, match ? "snippet(docs, 3, char(1), char(2), '…', 20), "
+				S_BM25
+			     : "NULL, 0.0");
+	buf_puts(&sql, ", path, url, tags, languages FROM docs WHERE ");
+	buf_puts(&sql, match ? "docs MATCH ?" : "1");
+	S_put_filters(&sql, o);
+	buf_puts(&sql, match ? " ORDER BY (title_key = ?) DESC, 5, title, rowid"
+			     : " ORDER BY lower(title), rowid");
+	buf_puts(&sql, " LIMIT ?");
+	if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK)
+		goto done;
+	if (match)
+		sqlite3_bind_text(st, k++, match, -1, SQLITE_STATIC);
+	S_bind_filters(st, &k, o);
+	if (match)
+		sqlite3_bind_text(st, k++, title_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, k, o->limit);
+	hits->items = xcalloc((size_t)o->limit, sizeof(*hits->items));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct S_hit *h = &hits->items[hits->n++];
+		h->title = S_col(st, 0);
+		h->section = S_col(st, 1);
+		h->summary = S_col(st, 2);
+		h->snippet = S_col(st, 3);
+		h->score = -sqlite3_column_double(st, 4);
+		h->path = S_col(st, 5);
+		h->url = S_col(st, 6);
+		h->tags = S_col(st, 7);
+		h->languages = S_col(st, 8);
+	}
+	if (rc == SQLITE_DONE)
+		ret = 0;
+done:
+	if (ret < 0)
+		*errmsg = xstrdup(sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	buf_release(&sql);
+	return ret;
+}
+
+/* ---- "did you mean" ---- */
+
+static size_t S_max_distance(size_t len)
+{
+	return len <= 4 ? 1 : len <= 8 ? 2 : 3;
+}
+
+/* The vocabulary term nearest to t (by edit distance, then document
+ * frequency, then alphabetically), or NULL if t is a known term or nothing
+ * is near enough. Caller frees. */
+static char *S_nearest(sqlite3 *db, const char *t)
+{
+	sqlite3_stmt *st = NULL;
+	size_t len = strlen(t), maxd = S_max_distance(len), bestd = SIZE_MAX;
+	long long bestdf = -1;
+	char *best = NULL;
+
+	if (len < 3 || sqlite3_prepare_v2(db,
+			"SELECT term, df FROM vocab WHERE length(term)"
+			" BETWEEN ?1 AND ?2 ORDER BY term", -1, &st,
+			NULL) != SQLITE_OK)
+		goto done;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)(len > maxd ? len - maxd : 1));
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(len + maxd));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *term = (const char *)sqlite3_column_text(st, 0);
+		long long df = sqlite3_column_int64(st, 1);
+		size_t d;
+		if (!term)
+			continue;
+		if (!strcmp(term, t)) {
+			free(best);
+			best = NULL;
+			break;
+		}
+		d = edit_distance(t, term);
+		if (d > maxd || d > bestd || (d == bestd && df <= bestdf))
+			continue;
+		free(best);
+		best = xstrdup(term);
+		bestd = d;
+		bestdf = df;
+	}
+done:
+	sqlite3_finalize(st);
+	return best;
+}
+
+/* The query with unknown words replaced by their nearest terms, or NULL
+ * when there is nothing to suggest. Caller frees. */
+static char *S_suggest(sqlite3 *db, const struct S_query *q)
+{
+	struct buf b = BUF_INIT;
+	int changed = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		for (size_t j = 0; j < q->words[i].n; j++) {
+			const char *t = q->words[i].items[j];
+			char *near = S_nearest(db, t);
+			if (b.len)
+				buf_putc(&b, ' ');
+			buf_puts(&b, near ? near : t);
+			changed |= near != NULL;
+			free(near);
+		}
+	}
+	if (!changed) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+/* ---- output ---- */
+
+#define S_ANSI_TITLE "\033[1m"
+#define S_ANSI_SECTION "\033[36m"
+#define S_ANSI_MATCH "\033[1;31m"
+#define S_ANSI_DIM "\033[2m"
+#define S_ANSI_RESET "\033[0m"
+
+/* Writes s word-wrapped to width columns, each line indented by two
+ * spaces. White space and control characters become single spaces;
+ * S_HL_ON/S_HL_OFF become colour codes (or nothing without colour). */
+static void S_put_wrapped(FILE *out, const char *s, int color)
+{
+	struct buf clean = BUF_INIT;
+	const char *p;
+	size_t col = 2;
+	int in_hl = 0;
+
+	S_put_utf8(&clean, s, strlen(s));
+	p = clean.data;
+	fputs("  ", out);
+	while (*p) {
+		size_t len = 0, width = 0;
+		while (*p && ((unsigned char)*p <= ' ' || *p == 0x7f) &&
+		       *p != S_HL_ON && *p != S_HL_OFF)
+			p++;
+		if (!*p)
+			break;
+		while (p[len] && ((unsigned char)p[len] > ' ' ||
+				  p[len] == S_HL_ON || p[len] == S_HL_OFF) &&
+		       p[len] != 0x7f) {
+			unsigned char c = (unsigned char)p[len];
+			if (c != S_HL_ON && c != S_HL_OFF && (c & 0xc0) != 0x80)
+				width++;
+			len++;
+		}
+		if (col > 2 && col + 1 + width > S_WRAP) {
+			if (in_hl && color)
+				fputs(S_ANSI_RESET, out);
+			fputs("\n  ", out);
+			if (in_hl && color)
+				fputs(S_ANSI_MATCH, out);
+			col = 2;
+		} else if (col > 2) {
+			fputc(' ', out);
+			col++;
+		}
+		for (size_t i = 0; i < len; i++) {
+			if (p[i] == S_HL_ON || p[i] == S_HL_OFF) {
+				in_hl = p[i] == S_HL_ON;
+				if (color)
+					fputs(in_hl ? S_ANSI_MATCH
+						    : S_ANSI_RESET, out);
+			} else {
+				fputc(p[i], out);
+			}
+		}
+		col += width;
+		p += len;
+	}
+	if (in_hl && color)
+		fputs(S_ANSI_RESET, out);
+	fputc('\n', out);
+	buf_release(&clean);
+}
+
+/* Where the page is on disk: the URL under the index's directory. */
+static char *S_page_file(const char *index_path, const char *url)
+{
+	char *dir = path_dirname(index_path);
+	char *file = !strcmp(dir, ".") || !*dir ? xstrdup(url)
+						: path_join(dir, url);
+	free(dir);
+	if (!strncmp(file, "./", 2))
+		memmove(file, file + 2, strlen(file + 2) + 1);
+	return file;
+}
+
+/* Writes one string sanitised for a terminal (valid UTF-8, no control
+ * characters). */
+static void S_put_text(FILE *out, const char *s)
+{
+	struct buf b = BUF_INIT;
+	S_put_utf8(&b, s ? s : "", s ? strlen(s) : 0);
+	for (size_t i = 0; i < b.len; i++)
+		if ((unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7f)
+			b.data[i] = ' ';
+	fputs(b.data, out);
+	buf_release(&b);
+}
+
+static void S_print_hit(FILE *out, const struct S_hit *h, int color,
+			const char *index_path)
+{
+	char *file = S_page_file(index_path, h->url ? h->url : "");
+	if (color)
+		fputs(S_ANSI_TITLE, out);
+	S_put_text(out, h->title);
+	if (color)
+		fputs(S_ANSI_RESET, out);
+	if (h->section && *h->section) {
+		fputs("  ", out);
+		if (color)
+			fputs(S_ANSI_SECTION, out);
+		fputc('[', out);
+		S_put_text(out, h->section);
+		fputc(']', out);
+		if (color)
+			fputs(S_ANSI_RESET, out);
+	}
+	fputc('\n', out);
+	if (h->summary && *h->summary)
+		S_put_wrapped(out, h->summary, color);
+	if (h->snippet && *h->snippet)
+		S_put_wrapped(out, h->snippet, color);
+	fputs("  ", out);
+	if (color)
+		fputs(S_ANSI_DIM, out);
+	S_put_text(out, h->path);
+	/* Source and page on one line when they fit in 80 columns. */
+	if (2 + strlen(h->path ? h->path : "") + 3 + strlen(file) <= S_WRAP)
+		fputs(" · ", out);
+	else
+		fputs("\n  ", out);
+	S_put_text(out, file);
+	if (color)
+		fputs(S_ANSI_RESET, out);
+	fputc('\n', out);
+	free(file);
+}
+
+/* Appends s as a JSON string: valid UTF-8, control characters escaped,
+ * snippet markers dropped. */
+static void S_json_str(struct buf *b, const char *s)
+{
+	struct buf u = BUF_INIT;
+	S_put_utf8(&u, s ? s : "", s ? strlen(s) : 0);
+	buf_putc(b, '"');
+	for (size_t i = 0; i < u.len; i++) {
+		unsigned char c = (unsigned char)u.data[i];
+		if (c == S_HL_ON || c == S_HL_OFF)
+			continue;
+		if (c == '"' || c == '\\') {
+			buf_putc(b, '\\');
+			buf_putc(b, c);
+		} else if (c == '\n') {
+			buf_puts(b, "\\n");
+		} else if (c == '\t') {
+			buf_puts(b, "\\t");
+		} else if (c < 0x20 || c == 0x7f) {
+			buf_printf(b, "\\u%04x", c);
+		} else {
+			buf_putc(b, c);
+		}
+	}
+	buf_putc(b, '"');
+	buf_release(&u);
+}
+
+/* A space-separated list as a JSON array of strings. */
+static void S_json_words(struct buf *b, const char *s)
+{
+	int first = 1;
+	buf_putc(b, '[');
+	while (s && *s) {
+		size_t n = 0;
+		char *w;
+		while (*s == ' ')
+			s++;
+		while (s[n] && s[n] != ' ')
+			n++;
+		if (!n)
+			break;
+		w = xstrndup(s, n);
+		if (!first)
+			buf_puts(b, ", ");
+		S_json_str(b, w);
+		free(w);
+		first = 0;
+		s += n;
+	}
+	buf_putc(b, ']');
+}
+
+/* The highlighted parts of a snippet as a JSON array of strings. */
+static void S_json_highlights(struct buf *b, const char *snippet)
+{
+	const char *p = snippet ? snippet : "";
+	int first = 1;
+	buf_putc(b, '[');
+	while ((p = strchr(p, S_HL_ON))) {
+		const char *end = strchr(++p, S_HL_OFF);
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char *w = xstrndup(p, n);
+		if (!first)
+			buf_puts(b, ", ");
+		S_json_str(b, w);
+		free(w);
+		first = 0;
+		p += n;
+	}
+	buf_putc(b, ']');
+}
+
+/* ", \"score\": N" with a '.' whatever the locale's decimal point. */
+static void S_json_number(struct buf *b, double v)
+{
+	char num[64];
+	snprintf(num, sizeof(num), "%.4f", v);
+	for (char *c = num; *c; c++)
+		if (*c == ',')
+			*c = '.';
+	buf_printf(b, ", \"score\": %s", num);
+}
+
+static void S_print_json(FILE *out, const struct S_hits *hits)
+{
+	struct buf b = BUF_INIT;
+	buf_putc(&b, '[');
+	for (size_t i = 0; i < hits->n; i++) {
+		const struct S_hit *h = &hits->items[i];
+		buf_puts(&b, i ? ",\n  {" : "\n  {");
+		buf_puts(&b, "\"title\": ");
+		S_json_str(&b, h->title);
+		buf_puts(&b, ", \"section\": ");
+		S_json_str(&b, h->section);
+		buf_puts(&b, ", \"summary\": ");
+		S_json_str(&b, h->summary);
+		buf_puts(&b, ", \"snippet\": ");
+		S_json_str(&b, h->snippet);
+		buf_puts(&b, ", \"highlights\": ");
+		S_json_highlights(&b, h->snippet);
+		buf_puts(&b, ", \"tags\": ");
+		S_json_words(&b, h->tags);
+		buf_puts(&b, ", \"languages\": ");
+		S_json_words(&b, h->languages);
+		buf_puts(&b, ", \"path\": ");
+		S_json_str(&b, h->path);
+		buf_puts(&b, ", \"url\": ");
+		S_json_str(&b, h->url);
+		S_json_number(&b, h->score);
+		buf_putc(&b, '}');
+	}
+	buf_puts(&b, hits->n ? "\n]\n" : "]\n");
+	fputs(b.data, out);
+	buf_release(&b);
+}
+
+static void S_print(FILE *out, const struct S_hits *hits,
+		    const struct S_opts *o, const char *index_path)
+{
+	int color = !o->json && S_use_color(o->color, out);
+	if (o->json) {
+		S_print_json(out, hits);
+		return;
+	}
+	for (size_t i = 0; i < hits->n; i++) {
+		if (i)
+			fputc('\n', out);
+		S_print_hit(out, &hits->items[i], color, index_path);
+	}
+}
+
+/* ---- kb search ---- */
+
+/*
+ * Searches q: all words, then any word, then suggests. Returns the exit
+ * status.
+ */
+static int S_search(sqlite3 *db, struct S_query *q, const struct S_opts *o,
+		    const char *index_path, FILE *out, FILE *err)
+{
+	struct S_hits hits = { NULL, 0 };
+	char *match = NULL, *msg = NULL, *suggestion = NULL;
+	int filtered = o->tags.n || o->langs.n || o->section;
+	int status = 2;
+
+	if (q->n == 0 && !filtered) {
+		fprintf(err, "kb: nothing to search for in '");
+		S_put_text(err, q->text);
+		fprintf(err, "'; give a word with a letter or digit\n");
+		if (o->json)
+			S_print_json(out, &hits);
+		return 1;
+	}
+	if (q->n > 0)
+		match = S_match_expr(q, 0, db);
+	if (S_run(db, match, q->key, o, &hits, &msg) < 0)
+		goto done;
+	if (hits.n == 0 && q->n > 1) {
+		free(match);
+		S_hits_release(&hits);
+		match = S_match_expr(q, 1, db);
+		if (S_run(db, match, q->key, o, &hits, &msg) < 0)
+			goto done;
+		if (hits.n)
+			fprintf(err, "kb: no page has every word; showing"
+				" pages with any of them\n");
+	}
+	S_print(out, &hits, o, index_path);
+	status = hits.n ? 0 : 1;
+	if (hits.n)
+		goto done;
+	fputs("kb: no results for '", err);
+	S_put_text(err, q->text);
+	fputs("'\n", err);
+	if (q->n && (suggestion = S_suggest(db, q)))
+		fprintf(err, "kb: did you mean: %s?\n", suggestion);
+done:
+	if (msg)
+		fprintf(err, "kb: search failed: %s\n", msg);
+	free(suggestion);
+	free(msg);
+	free(match);
+	S_hits_release(&hits);
+	return status;
+}
+
+int search_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	struct S_opts o = { BUF_INIT, 0, STRLIST_INIT, STRLIST_INIT, NULL,
+			    S_DEFAULT_LIMIT, 0, S_COLOR_AUTO, NULL, 0 };
+	struct S_tokenizer tok = { { NULL, NULL, NULL }, NULL };
+	struct S_query q;
+	char *index_path = NULL;
+	sqlite3 *db = NULL;
+	int status = 2, have_q = 0;
+
+	if (S_parse_args(&o, argc, argv, err) < 0)
+		goto done;
+	if (o.help) {
+		fputs(S_usage, out);
+		fputs(S_help, out);
+		status = 0;
+		goto done;
+	}
+	if (!(index_path = S_find_index(o.index, err)) ||
+	    !(db = S_open_index(index_path, err)))
+		goto done;
+	if (S_tokenizer_open(&tok, db) < 0) {
+		fprintf(err, "kb: SQLite has no FTS5 unicode61 tokenizer\n");
+		goto done;
+	}
+	S_query_parse(&q, o.query.data, &tok);
+	have_q = 1;
+	status = S_search(db, &q, &o, index_path, out, err);
+done:
+	if (have_q)
+		S_query_release(&q);
+	S_tokenizer_close(&tok);
+	sqlite3_close(db);
+	free(index_path);
+	buf_release(&o.query);
+	strlist_release(&o.tags);
+	strlist_release(&o.langs);
+	fflush(out);
+	return status;
+}
+
+int cmd_search(int argc, char **argv)
+{
+	return search_main(argc, argv, stdout, stderr);
+}

@@ -1,0 +1,129 @@
+/*
+ * search.h - the offline search index (SQLite FTS5) and `kb search`.
+ *
+ * The index
+ * ---------
+ * `kb build` writes one SQLite database next to the site it generates:
+ *
+ *     <site>/kb-search.sqlite          (SEARCH_INDEX_NAME)
+ *
+ * It holds, with the format number in table `meta`:
+ *   - `docs`, an FTS5 table with tokenize='porter unicode61 remove_diacritics 2'
+ *     over title, tags, summary, body and languages (section, url, path and
+ *     a normalised title are stored but not indexed). unicode61 treats every
+ *     character outside the Unicode letter/number classes as a separator,
+ *     '_' included, so `pthread_mutex_lock` is indexed as the three tokens
+ *     "pthread mutex lock" and the query `mutex` finds it; no split form of
+ *     identifiers needs to be added to the body.
+ *   - `vocab(term, df)`, every unstemmed token of the indexed columns
+ *     (unicode61, lowercased, diacritics removed) with the number of
+ *     documents that contain it. It serves "did you mean" suggestions (real
+ *     words, not Porter stems such as "concurr") and prefix completion.
+ * The database is built in a temporary file in the same directory and
+ * renamed over the old one on search_index_close(), so a reader sees the old
+ * index or the new one, never half of one. The same documents added in the
+ * same order give a byte-identical file (with the same SQLite version).
+ *
+ * Finding the index (kb search)
+ * -----------------------------
+ *   1. --index PATH
+ *   2. $KB_INDEX
+ *   3. ./site/kb-search.sqlite
+ *   4. KB_SHARE_DIR "/kb-search.sqlite"  (KB_SHARE_DIR is a compile-time
+ *      macro naming the install's data directory, default /usr/local/share/kb)
+ * An index named by --index or $KB_INDEX must exist; the two defaults are
+ * tried in turn.
+ *
+ * Queries
+ * -------
+ * User words never reach the FTS5 query syntax raw. The query is split at
+ * white space into words, at most SEARCH_MAX_WORDS of them; each word is run
+ * through the index's own tokenizer (unicode61), and its tokens become one
+ * double-quoted FTS5 phrase. So `c++` searches "c", `std::mutex` the phrase
+ * "std mutex", `don't` the phrase "don t"; `AND`, `NOT`, `title:x`, `*` and
+ * quotes are ordinary text, and a word without any letter or digit
+ * (`*`, `"`, `--`) is dropped. All words must match (AND); the last word
+ * also matches as a prefix ("multithr" finds multithreading). When nothing
+ * matches, any word may match (OR), and when that fails too, kb suggests
+ * spellings taken from the index vocabulary.
+ *
+ * Ranking: exact (case-insensitive, punctuation-insensitive) title matches
+ * first, then BM25 with column weights title 10, tags 8, summary 4,
+ * languages 2, body 1.
+ *
+ * Empty query: a QUERY with no searchable word (e.g. "", "*") lists every
+ * page that passes the filters (--tag/--lang/--section), ordered by title;
+ * with no filter either, it prints a note and exits 1 (nothing found). A
+ * missing QUERY argument is a usage error (exit 2).
+ */
+#ifndef KB_SEARCH_H
+#define KB_SEARCH_H
+
+#include <stdio.h>
+
+#define SEARCH_INDEX_NAME "kb-search.sqlite"
+#ifndef KB_SHARE_DIR
+#define KB_SHARE_DIR "/usr/local/share/kb"
+#endif
+/* Query words beyond this many are ignored. */
+#define SEARCH_MAX_WORDS 32
+
+/* One page to index. Every field is borrowed for the duration of
+ * search_index_add(); NULL is read as "". */
+struct search_doc {
+	const char *title;
+	const char *summary;
+	const char *tags;       /* space separated: "python gil cpython" */
+	const char *languages;  /* space separated: "python c" */
+	const char *section;    /* "topics" */
+	const char *body;       /* plain text, no markup */
+	const char *url;        /* relative to the site root: "topics/gil.html" */
+	const char *path;       /* source: "content/topics/gil.md" */
+};
+
+struct search_index;
+
+/*
+ * Starts a new index that will replace db_path (e.g.
+ * "site/kb-search.sqlite") when closed; the directory must exist. Returns 0
+ * and *out, or -1 with a message in *errmsg (caller frees). Everything
+ * happens in one transaction in a temporary file beside db_path.
+ */
+int search_index_open(struct search_index **out, const char *db_path,
+		      char **errmsg);
+
+/* Adds one page. Returns 0, or -1 if the page could not be added; the
+ * first such error is kept and makes search_index_close() fail. */
+int search_index_add(struct search_index *ix, const struct search_doc *doc);
+
+/*
+ * Commits, writes the vocabulary and renames the temporary file over
+ * db_path. Always frees ix. Returns 0, or -1 with a message in *errmsg
+ * (caller frees) and db_path left as it was.
+ */
+int search_index_close(struct search_index *ix, char **errmsg);
+
+/* Frees ix and deletes its temporary file without touching db_path, for a
+ * build that failed. NULL is allowed. */
+void search_index_discard(struct search_index *ix);
+
+/*
+ * `kb search`: argv[0] is the command name ("search"), options and the
+ * query follow:
+ *
+ *   kb search QUERY... [--tag T] [--lang L] [--section S] [-n N] [--json]
+ *             [--color=auto|always|never] [--index PATH] [-h|--help]
+ *
+ * Several QUERY arguments are joined with spaces; --tag and --lang may be
+ * repeated (all must match); `--` ends the options. Results go to stdout,
+ * notes ("did you mean: ...?") and errors to stderr. Returns the exit
+ * status: 0 with results, 1 with none, 2 on error (bad command line, no or
+ * unreadable index).
+ */
+int cmd_search(int argc, char **argv);
+
+/* cmd_search() writing to the given streams; --color=auto colours only
+ * when out is a terminal. */
+int search_main(int argc, char **argv, FILE *out, FILE *err);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * snippet.h - one verified code block of an entry: its attributes, its
+ * source and expected output, and (after verify_run(), see verify.h) the
+ * result of running it.
+ *
+ * A fenced block whose language has a runner in the configuration is a
+ * snippet. The info string carries attributes after the language:
+ *
+ *     ```c file=snippets/c/race.c tsan=race
+ *     ```python expect=sorted normalize=thread-ids timeout=5
+ *     ```python norun why="Python 2 syntax, shown for history"
+ *
+ * Attributes: expect=exact|sorted|contains|regex|any, exit=N|timeout,
+ * timeout=SECONDS, tsan, tsan=race, norun, compile, why="...", cflags="...",
+ * args="...", requires="python>=3.13", repeat=N,
+ * normalize=addresses,pids,thread-ids,durations, file=snippets/PATH.
+ * Values may be bare (key=value) or quoted (key="a b", key='a b'; inside
+ * quotes \" and \\ are escapes).
+ *
+ * Ownership: snippet_parse() returns a snippet the caller frees with
+ * snippet_free(); every string field is owned by the snippet; `runner` is
+ * borrowed from the configuration, which must outlive the snippet.
+ */
+#ifndef KB_SNIPPET_H
+#define KB_SNIPPET_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "util.h"
+
+enum snippet_expect {
+	SNIPPET_EXPECT_EXACT,    /* equal after trimming trailing whitespace */
+	SNIPPET_EXPECT_SORTED,   /* same lines as a multiset */
+	SNIPPET_EXPECT_CONTAINS, /* expected text appears in the output */
+	SNIPPET_EXPECT_REGEX,    /* POSIX ERE matches somewhere in the output */
+	SNIPPET_EXPECT_ANY       /* only the exit status matters */
+};
+
+enum snippet_mode {
+	SNIPPET_MODE_RUN,        /* compile (if needed) and run */
+	SNIPPET_MODE_COMPILE,    /* compile only (`compile why=...`) */
+	SNIPPET_MODE_NORUN       /* display only (`norun why=...`) */
+};
+
+enum snippet_tsan {
+	SNIPPET_TSAN_OFF,
+	SNIPPET_TSAN_CLEAN,      /* `tsan`: fail on any ThreadSanitizer report */
+	SNIPPET_TSAN_RACE        /* `tsan=race`: must report a data race */
+};
+
+/* normalize= flags */
+#define SNIPPET_NORM_ADDRESSES  0x1u
+#define SNIPPET_NORM_PIDS       0x2u
+#define SNIPPET_NORM_THREAD_IDS 0x4u
+#define SNIPPET_NORM_DURATIONS  0x8u
+
+enum snippet_status {
+	SNIPPET_PENDING,         /* not verified (yet), or invalid */
+	SNIPPET_PASSED,
+	SNIPPET_FAILED,
+	SNIPPET_SKIPPED,         /* requires= not met by the toolchain */
+	SNIPPET_NOT_RUN          /* norun: display only */
+};
+
+/* The outcome of one execution of a snippet (compile step or run). */
+struct snippet_run {
+	int exited, status, signal, timed_out;
+	int out_truncated, err_truncated;
+	double wall;             /* seconds */
+	char *out;               /* stdout, owned, never NULL once filled */
+	char *err;               /* stderr, owned, never NULL once filled */
+};
+
+struct snippet {
+	/* Where it is. */
+	char *entry_path;        /* "content/topics/gil.md" */
+	int line, end_line;      /* opening and closing fence, 1-based */
+	int output_line, output_end_line; /* fences of ```output, 0 if none */
+	char *lang;              /* "c", "python" */
+	const struct runner *runner; /* borrowed from the config */
+	char *info;              /* the whole info string */
+
+	/* What it is. */
+	char *source;            /* the code (from the block or file=) */
+	char *expected;          /* expected stdout; NULL when there is none */
+	char *file;              /* file= path ("snippets/c/x.c") or NULL */
+	char *sidecar;           /* "snippets/c/x.out" for file=, else NULL */
+	int invalid;             /* 1 if parsing reported an error: not run */
+
+	/* Attributes. */
+	enum snippet_expect expect;
+	enum snippet_mode mode;
+	enum snippet_tsan tsan;
+	int exit_code;           /* expected exit status (default 0) */
+	int exit_explicit;       /* 1 if exit=N was given */
+	int exit_timeout;        /* exit=timeout: must be killed by the limit */
+	double timeout;          /* seconds (default 10) */
+	int repeat;              /* runs that must all pass (default 1) */
+	unsigned normalize;      /* SNIPPET_NORM_* */
+	char *why;               /* for norun/compile; NULL otherwise */
+	char *cflags;            /* NULL when not given */
+	char *args;              /* NULL when not given */
+	char *requires;          /* "python>=3.13" or NULL */
+
+	/* Result, filled in by verify_run(). */
+	enum snippet_status status;
+	int cached;              /* 1 if the result came from the cache */
+	char *toolchain;         /* "Python 3.11.7", "gcc 12.2.0" or NULL */
+	char *verified_date;     /* "YYYY-MM-DD" (UTC) of the run, or NULL */
+	char *command;           /* the command line, for messages */
+	struct snippet_run compile_step; /* out/err NULL if nothing compiled */
+	struct snippet_run *runs;        /* `nruns` runs (repeat=N) */
+	size_t nruns;
+	char *failure;           /* failure or skip message, or NULL */
+	int needs_record;        /* `kb check --record` would rewrite it */
+};
+
+/*
+ * Parses one fenced code block of entry_path. `info` is the whole info
+ * string, `code` the block's text, `output` the text of an immediately
+ * following ```output block or NULL; line numbers are 1-based fence lines
+ * (output_line/output_end_line are ignored when output is NULL).
+ * Relative file= paths are read from the current directory (the
+ * repository root).
+ *
+ * Returns NULL when the language has no runner in cfg (display-only
+ * languages). Otherwise returns a snippet (caller frees with
+ * snippet_free()); problems in the attributes are added to d as errors at
+ * entry_path:line:col (the column assumes the info string starts in column
+ * 4, right after a ``` fence) and the snippet is marked invalid.
+ *
+ * A runnable snippet without an expected output (no ```output block, no
+ * sidecar) is not a parse error: verify_run() reports it, so that
+ * `kb check --record` can fill it in.
+ */
+struct snippet *snippet_parse(const char *entry_path, int line, int end_line,
+			      const char *info, const char *code,
+			      const char *output, int output_line,
+			      int output_end_line, const struct config *cfg,
+			      struct diags *d);
+void snippet_free(struct snippet *s);
+
+/*
+ * Page rendering. code_html is the already highlighted code; the figure
+ * holds it, the verified output in a <pre>, a badge and the provenance
+ * (toolchain and UTC date of verification). Appends to out.
+ */
+void snippet_render_html(const struct snippet *s, const char *code_html,
+			 struct buf *out);
+
+/* Getters for templates. All returned strings are static or borrowed from
+ * the snippet; NULL when not known. */
+/* "verified", "race demonstrated", "deadlock demonstrated",
+ * "compile-only", "display-only", "skipped", "failed" or "unverified". */
+const char *snippet_badge(const struct snippet *s);
+/* A CSS-friendly form of the badge: "verified", "race", "deadlock",
+ * "compile-only", "display-only", "skipped", "failed", "unverified". */
+const char *snippet_badge_class(const struct snippet *s);
+const char *snippet_toolchain(const struct snippet *s);
+const char *snippet_verified_date(const struct snippet *s);
+/* The output shown on the page: the verified stdout of the first run when
+ * there is one, else the expected output, else NULL. */
+const char *snippet_output(const struct snippet *s);
+
+/*
+ * `kb check --list-skipped`: prints one line per snippet that is not fully
+ * verified (norun, compile, or skipped because requires= is not met) with
+ * its reason, as "content/x.md:12: norun: why". Returns how many it printed.
+ */
+size_t snippet_list_skipped(struct snippet *const *v, size_t n, FILE *out);
+
+#endif

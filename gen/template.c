@@ -1,0 +1,285 @@
+/*
+ * template.c - see template.h.
+ *
+ * A template compiles to a Lua chunk returning function(_ENV, _o) that
+ * appends strings to the table _o. Lines of the chunk match lines of the
+ * template, so Lua's own error positions are template positions. The
+ * runtime (rendering, include, layout, escaping) is the Lua prelude below,
+ * run once per state.
+ */
+#include "template.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#define REG_TPL "kb.tpl"      /* registry: light userdata struct tpl * */
+#define REG_RENDER "kb.render" /* registry: the prelude's render function */
+
+struct tpl {
+	lua_State *L;
+	char *dir;
+};
+
+static const char prelude[] =
+	"local loader, G = ...\n"
+	"local templates, stack = {}, {}\n"
+	"local safe_mt = {__tostring = function(s) return s[1] end}\n"
+	"local gsub, concat, type, tostring = string.gsub, table.concat, type, tostring\n"
+	"local ents = {['&']='&amp;', ['<']='&lt;', ['>']='&gt;', ['\"']='&quot;', [\"'\"]='&#39;'}\n"
+	"function G.raw(s)\n"
+	"  if getmetatable(s) == safe_mt then return s end\n"
+	"  return setmetatable({s == nil and '' or tostring(s)}, safe_mt)\n"
+	"end\n"
+	"function G.esc(v)\n"
+	"  if v == nil then return '' end\n"
+	"  if getmetatable(v) == safe_mt then return v[1] end\n"
+	"  return (gsub(tostring(v), '[&<>\"\\']', ents))\n"
+	"end\n"
+	"function G.url(to)\n"
+	"  if type(to) ~= 'string' or to:find('^%a[%w+.-]*:') or to:sub(1,1) == '#' then return to end\n"
+	"  local _, depth = gsub(G._page_url or '', '/', '')\n"
+	"  return string.rep('../', depth) .. to\n"
+	"end\n"
+	"local function render(name, ctx)\n"
+	"  local f = templates[name]\n"
+	"  if not f then f = loader(name); templates[name] = f end\n"
+	"  local env = setmetatable({}, {__index = function(_, k)\n"
+	"    local v = ctx[k]; if v == nil then return G[k] end; return v end})\n"
+	"  local frame = {ctx = ctx}\n"
+	"  stack[#stack + 1] = frame\n"
+	"  local out = {}\n"
+	"  f(env, out)\n"
+	"  stack[#stack] = nil\n"
+	"  local s = concat(out)\n"
+	"  if frame.layout then\n"
+	"    return render(frame.layout, setmetatable({content = G.raw(s)}, {__index = ctx}))\n"
+	"  end\n"
+	"  return s\n"
+	"end\n"
+	"function G.include(name, ctx)\n"
+	"  return G.raw(render(name, ctx or stack[#stack].ctx))\n"
+	"end\n"
+	"function G.layout(name) stack[#stack].layout = name end\n"
+	"return render\n";
+
+/* ---- the sandbox ---- */
+
+static int S_open_libs(lua_State *L)
+{
+	static const luaL_Reg libs[] = {
+		{ LUA_GNAME, luaopen_base },
+		{ LUA_STRLIBNAME, luaopen_string },
+		{ LUA_TABLIBNAME, luaopen_table },
+		{ LUA_MATHLIBNAME, luaopen_math },
+		{ LUA_UTF8LIBNAME, luaopen_utf8 },
+		{ NULL, NULL },
+	};
+	for (const luaL_Reg *l = libs; l->func; l++) {
+		luaL_requiref(L, l->name, l->func, 1);
+		lua_pop(L, 1);
+	}
+	/* No file access, no bytecode, no output behind kb's back. */
+	static const char *const denied[] = {
+		"dofile", "loadfile", "load", "print", "require", "collectgarbage",
+	};
+	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
+		lua_pushnil(L);
+		lua_setglobal(L, denied[i]);
+	}
+	return 0;
+}
+
+lua_State *tpl_sandbox_new(void)
+{
+	lua_State *L = luaL_newstate();
+	if (!L)
+		return NULL;
+	lua_pushcfunction(L, S_open_libs);
+	if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+		lua_close(L);
+		return NULL;
+	}
+	return L;
+}
+
+/* ---- the compiler ---- */
+
+static void S_emit_string(struct buf *lua, const char *s, size_t len)
+{
+	buf_puts(lua, "_o[#_o+1]=\"");
+	size_t nl = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '\n': buf_puts(lua, "\\n"); nl++; break;
+		case '\r': buf_puts(lua, "\\r"); break;
+		case '"': buf_puts(lua, "\\\""); break;
+		case '\\': buf_puts(lua, "\\\\"); break;
+		case '\0': buf_puts(lua, "\\0"); break;
+		default: buf_putc(lua, c);
+		}
+	}
+	buf_puts(lua, "\" ");
+	/* Keep the chunk's lines in step with the template's. */
+	for (size_t i = 0; i < nl; i++)
+		buf_putc(lua, '\n');
+}
+
+char *tpl_compile(const char *src, size_t len)
+{
+	struct buf lua = BUF_INIT;
+	buf_puts(&lua, "return function(_ENV, _o) local esc = esc ");
+	const char *p = src, *end = src + len;
+	while (p < end) {
+		const char *open = NULL;
+		for (const char *q = p; q + 1 < end; q++) {
+			if (q[0] == '{' && (q[1] == '{' || q[1] == '%' || q[1] == '#')) {
+				open = q;
+				break;
+			}
+		}
+		if (!open) {
+			S_emit_string(&lua, p, (size_t)(end - p));
+			break;
+		}
+		if (open > p)
+			S_emit_string(&lua, p, (size_t)(open - p));
+		const char *closer;
+		int kind = open[1], rawout = 0;
+		const char *body = open + 2;
+		if (kind == '{' && body < end && *body == '{') {
+			rawout = 1;
+			body++;
+			closer = "}}}";
+		} else {
+			closer = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
+		}
+		const char *close = memmem(body, (size_t)(end - body), closer, strlen(closer));
+		if (!close) {
+			/* Unclosed tag: let Lua report it at the right line. */
+			buf_puts(&lua, " error('unclosed template tag') ");
+			break;
+		}
+		const char *after = close + strlen(closer);
+		if (kind == '{') {
+			buf_puts(&lua, rawout ? "_o[#_o+1]=tostring(" : "_o[#_o+1]=esc(");
+			buf_put(&lua, body, (size_t)(close - body));
+			buf_puts(&lua, ") ");
+		} else if (kind == '%') {
+			buf_put(&lua, body, (size_t)(close - body));
+			buf_puts(&lua, " ");
+		} else {
+			for (const char *q = body; q < close; q++)
+				if (*q == '\n')
+					buf_putc(&lua, '\n');
+		}
+		if (kind != '{' && after < end && *after == '\n') {
+			after++;
+			buf_putc(&lua, '\n');
+		}
+		p = after;
+	}
+	buf_puts(&lua, " end");
+	return buf_detach(&lua);
+}
+
+/* ---- rendering ---- */
+
+/* loader(name) -> compiled function; raises "templates/x.html:N: msg". */
+static int S_loader(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_TPL);
+	struct tpl *t = lua_touserdata(L, -1);
+	lua_pop(L, 1);
+	if (strstr(name, "..") || name[0] == '/')
+		return luaL_error(L, "bad template name '%s'", name);
+	char *path = path_join(t->dir, name);
+	char *src;
+	size_t len;
+	if (read_file(path, &src, &len) < 0) {
+		lua_pushfstring(L, "%s: cannot read template", path);
+		free(path);
+		return lua_error(L);
+	}
+	char *code = tpl_compile(src, len);
+	free(src);
+	char *chunkname = xasprintf("@%s", path);
+	free(path);
+	int rc = luaL_loadbufferx(L, code, strlen(code), chunkname, "t");
+	free(code);
+	free(chunkname);
+	if (rc != LUA_OK)
+		return lua_error(L);
+	lua_call(L, 0, 1);
+	return 1;
+}
+
+struct tpl *tpl_new(const char *dir)
+{
+	lua_State *L = tpl_sandbox_new();
+	if (!L)
+		return NULL;
+	struct tpl *t = xcalloc(1, sizeof(*t));
+	t->L = L;
+	t->dir = xstrdup(dir);
+	lua_pushlightuserdata(L, t);
+	lua_setfield(L, LUA_REGISTRYINDEX, REG_TPL);
+	if (luaL_loadbufferx(L, prelude, sizeof(prelude) - 1, "=prelude", "t") != LUA_OK)
+		goto fail;
+	lua_pushcfunction(L, S_loader);
+	lua_pushglobaltable(L);
+	if (lua_pcall(L, 2, 1, 0) != LUA_OK)
+		goto fail;
+	lua_setfield(L, LUA_REGISTRYINDEX, REG_RENDER);
+	return t;
+fail:
+	lua_close(L);
+	free(t->dir);
+	free(t);
+	return NULL;
+}
+
+struct lua_State *tpl_state(struct tpl *t)
+{
+	return t->L;
+}
+
+int tpl_render(struct tpl *t, const char *name, const char *page_url,
+	       char **out, char **err)
+{
+	lua_State *L = t->L;
+	int ctx = lua_gettop(L);
+	lua_pushstring(L, page_url ? page_url : "");
+	lua_setglobal(L, "_page_url");
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_RENDER);
+	lua_pushstring(L, name);
+	lua_pushvalue(L, ctx);
+	int rc = lua_pcall(L, 2, 1, 0);
+	if (rc != LUA_OK) {
+		const char *msg = lua_tostring(L, -1);
+		*err = xstrdup(msg ? msg : "template error (not a string)");
+		*out = NULL;
+		lua_settop(L, ctx - 1);
+		return -1;
+	}
+	size_t len;
+	const char *s = lua_tolstring(L, -1, &len);
+	*out = xstrndup(s ? s : "", s ? len : 0);
+	*err = NULL;
+	lua_settop(L, ctx - 1);
+	return 0;
+}
+
+void tpl_free(struct tpl *t)
+{
+	if (!t)
+		return;
+	lua_close(t->L);
+	free(t->dir);
+	free(t);
+}
