@@ -33,7 +33,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -57,7 +56,7 @@
 #define S_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 #define S_MAX_COVERS 16
 #define S_MAX_LIMITS 8
-#define S_WATCH_INTERVAL 0.05 /* seconds between resident-memory checks */
+#define S_WATCH_INTERVAL 0.1  /* seconds between resident-memory checks */
 #define S_SCRATCH (256 * 1024)
 
 enum { S_MODE_PLAIN, S_MODE_ROOT, S_MODE_USERNS };
@@ -194,8 +193,8 @@ static void S_probe_once(void)
 	if (!(flags & CLONE_NEWPID))
 		S_warn(root ? "no PID namespace: leftover processes are "
 			      "killed by process group and by uid"
-			    : "no PID namespace: a snippet's processes that "
-			      "call setsid() may outlive it");
+			    : "no PID namespace: if kb itself is killed, a "
+			      "snippet's background processes may outlive it");
 	if (!(flags & CLONE_NEWNS))
 		S_warn("no private read-only filesystem: snippets can write "
 		       "wherever their user can, /tmp included");
@@ -615,7 +614,9 @@ static void S_add_limit(struct S_child *c, int res, rlim_t soft, rlim_t hard)
 static void S_plan_limits(struct S_child *c, const struct sandbox_limits *l)
 {
 	double cpu = l->cpu > 0 ? l->cpu : l->timeout + 1;
-	rlim_t cpus = (rlim_t)ceil(cpu < 1 ? 1 : cpu);
+	rlim_t cpus = cpu < 1 ? 1 : (rlim_t)cpu;
+	if ((double)cpus < cpu)
+		cpus++; /* whole seconds, rounded up */
 	S_add_limit(c, RLIMIT_CPU, cpus, cpus + 1);
 	if (l->memory)
 		S_add_limit(c, RLIMIT_AS, l->memory, l->memory);
@@ -1120,6 +1121,8 @@ int sandbox_run(const char *const *argv, const char *dir,
 		r.lim = *lim;
 	else
 		sandbox_limits_default(&r.lim);
+	if (r.lim.timeout <= 0)
+		r.lim.timeout = 10;
 	r.out.cap = r.err.cap = r.lim.output_cap;
 	r.stdin_data = stdin_data;
 	r.stdin_len = stdin_data ? stdin_len : 0;

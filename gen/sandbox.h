@@ -20,7 +20,10 @@
  *               (SANDBOX_UID_BASE + the host pid of the run's first
  *               process, unique while the run lives, no supplementary
  *               groups), so RLIMIT_NPROC counts only this run's processes
- *               and threads. The working directory is chowned to that uid.
+ *               and threads. The working directory is chowned to that uid;
+ *               files an earlier run made there belong to that run's uid
+ *               and stay readable (umask 022), so a binary compiled in one
+ *               run can be executed by the next.
  *   other user  The same namespaces inside a new user namespace that maps
  *               kb's own uid and gid onto themselves; the command keeps no
  *               capability. RLIMIT_NPROC is counted per user namespace, so
@@ -44,7 +47,11 @@
  * working directory that the sandbox uid cannot search (e.g. /root, mode
  * 0700, when python3 is a pyenv shim /root/.pyenv/shims/python3) are
  * covered by an empty tmpfs into which only the needed entry is bound
- * (read-only), so the rest of /root stays hidden.
+ * (read-only), so the rest of /root stays hidden. (A pyenv shim then costs
+ * about 80 ms per run, the time pyenv takes to pick the interpreter.)
+ * Without a mount namespace nothing can be covered: a runner must then name
+ * an interpreter that every user can reach (e.g. /usr/bin/python3), and
+ * sandbox_run() fails with "Permission denied" otherwise.
  *
  * Network: the new network namespace has only a loopback interface that is
  * down: connecting anywhere, 127.0.0.1 included, fails with ENETUNREACH.
@@ -52,7 +59,7 @@
  * Memory: `memory` is RLIMIT_AS of each process. Sanitizers (TSan, ASan)
  * reserve terabytes of address space and cannot run under it: pass
  * memory = 0 for them. `resident` is independent of it: kb polls the
- * resident size of the run's whole process tree (every 50 ms, from
+ * resident size of the run's whole process tree (every 100 ms, from
  * /proc) and kills the tree when the sum passes it, which also bounds
  * sanitizer runs without needing a memory cgroup.
  */
@@ -65,7 +72,7 @@
 #define SANDBOX_UID_BASE 0x6b620000u
 
 struct sandbox_limits {
-	double timeout;        /* wall-clock seconds (default 10) */
+	double timeout;        /* wall-clock seconds (default 10; <= 0: 10) */
 	double cpu;            /* CPU seconds of each process, RLIMIT_CPU
 				* (default, or when <= 0: timeout + 1) */
 	size_t memory;         /* bytes of address space of each process,
@@ -146,7 +153,7 @@ enum {
 	SANDBOX_MOUNT = 1 << 2,   /* read-only filesystem except the work dir */
 	SANDBOX_USER = 1 << 3,    /* user namespace (kb is not root) */
 	SANDBOX_UID = 1 << 4,     /* dedicated unprivileged uid (kb is root) */
-	SANDBOX_IPC = 1 << 5      /* IPC namespace, private /dev/shm */
+	SANDBOX_IPC = 1 << 5      /* IPC namespace: private System V IPC */
 };
 unsigned sandbox_features(void);
 

@@ -478,6 +478,8 @@ struct snippet *snippet_parse(const char *entry_path, int line, int end_line,
 
 	if (s->file) {
 		S_load_file(&p, S_attr_col(attrs, nattrs, "file"), code, output);
+		if (!s->source) /* unreadable: keep the block, never NULL */
+			s->source = xstrdup(code ? code : "");
 		if (!s->expected && output)
 			s->expected = xstrdup(output);
 	} else {

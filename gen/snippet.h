@@ -82,7 +82,8 @@ struct snippet {
 	char *info;              /* the whole info string */
 
 	/* What it is. */
-	char *source;            /* the code (from the block or file=) */
+	char *source;            /* the code (from the block or file=); never
+				  * NULL, even for an invalid snippet */
 	char *expected;          /* expected stdout; NULL when there is none */
 	char *file;              /* file= path ("snippets/c/x.c") or NULL */
 	char *sidecar;           /* "snippets/c/x.out" for file=, else NULL */
@@ -129,6 +130,12 @@ struct snippet {
  * snippet_free()); problems in the attributes are added to d as errors at
  * entry_path:line:col (the column assumes the info string starts in column
  * 4, right after a ``` fence) and the snippet is marked invalid.
+ *
+ * file=PATH (relative to the repository root, inside snippets/) reads the
+ * code from PATH (the block must be empty) and the expected output from the
+ * sidecar PATH-without-extension.out; when there is no sidecar, an
+ * ```output block after the fence is used instead (both at once is an
+ * error).
  *
  * A runnable snippet without an expected output (no ```output block, no
  * sidecar) is not a parse error: verify_run() reports it, so that

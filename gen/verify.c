@@ -1107,6 +1107,13 @@ static int S_judge_run(const struct snippet *s, const struct snippet_run *r,
 	const char *err = r->err ? r->err : "";
 	int tsan_report = strstr(err, "WARNING: ThreadSanitizer") != NULL;
 	int race = strstr(err, "WARNING: ThreadSanitizer: data race") != NULL;
+	if (s->tsan == SNIPPET_TSAN_CLEAN && tsan_report) {
+		buf_puts(why, "ThreadSanitizer reported a problem (tsan)\n");
+		ok = 0, other = 1;
+	} else if (s->tsan == SNIPPET_TSAN_RACE && !race) {
+		buf_puts(why, "ThreadSanitizer reported no data race (tsan=race)\n");
+		ok = 0, other = 1;
+	}
 	if (s->exit_timeout && !r->timed_out) {
 		buf_printf(why, "expected to hang until the %gs time limit "
 			   "(exit=timeout), but it ended\n", s->timeout);
@@ -1115,24 +1122,18 @@ static int S_judge_run(const struct snippet *s, const struct snippet_run *r,
 		buf_printf(why, "timed out after %gs\n", s->timeout);
 		ok = 0, other = 1;
 	} else if (!r->timed_out) {
-		int want = s->exit_code;
-		int good = r->exited && (r->status == want ||
-			   (s->tsan == SNIPPET_TSAN_RACE && race && r->status == 66));
+		/* 66 is ThreadSanitizer's exit status after a report */
+		int tsan_exit = s->tsan != SNIPPET_TSAN_OFF && tsan_report && r->status == 66;
+		int good = r->exited && (r->status == s->exit_code || tsan_exit);
 		if (!good) {
 			if (r->exited)
-				buf_printf(why, "exit status %d, expected %d\n", r->status, want);
+				buf_printf(why, "exit status %d, expected %d\n", r->status,
+					   s->exit_code);
 			else
 				buf_printf(why, "killed by signal %d (%s)\n", r->signal,
 					   S_signame(r->signal));
 			ok = 0, other = 1;
 		}
-	}
-	if (s->tsan == SNIPPET_TSAN_CLEAN && tsan_report) {
-		buf_puts(why, "ThreadSanitizer reported a problem (tsan)\n");
-		ok = 0, other = 1;
-	} else if (s->tsan == SNIPPET_TSAN_RACE && !race) {
-		buf_puts(why, "ThreadSanitizer reported no data race (tsan=race)\n");
-		ok = 0, other = 1;
 	}
 	struct buf m = BUF_INIT;
 	if (!S_match(s, r->out ? r->out : "", &m)) {
@@ -1218,6 +1219,19 @@ failed:
 	s->failure = buf_detach(&b);
 done:
 	buf_release(&b);
+}
+
+/* A multi-line message as a diagnostic shows it: detail lines indented
+ * under the "file:line: error: headline" line. Caller frees. */
+static char *S_diag_text(const char *msg)
+{
+	struct buf b = BUF_INIT;
+	for (const char *p = msg; *p; p++) {
+		buf_putc(&b, *p);
+		if (*p == '\n' && p[1])
+			buf_puts(&b, "  ");
+	}
+	return buf_detach(&b);
 }
 
 /* ---- the pool ---- */
@@ -1548,7 +1562,9 @@ int verify_run(struct snippet **v, size_t n, const struct config *cfg,
 		if (s->status != SNIPPET_FAILED)
 			continue;
 		st.failed++;
-		diag_add(d, DIAG_ERROR, s->entry_path, s->line, 0, "%s", s->failure);
+		char *text = S_diag_text(s->failure);
+		diag_add(d, DIAG_ERROR, s->entry_path, s->line, 0, "%s", text);
+		free(text);
 	}
 	st.ran = p.ran;
 	st.cached = p.cached;
@@ -1585,8 +1601,10 @@ int verify_stress(struct snippet **v, size_t n, const struct config *cfg,
 		if (!jobs[i].flaky)
 			continue;
 		flaky++;
+		char *text = S_diag_text(jobs[i].stress_msg);
 		diag_add(d, DIAG_ERROR, jobs[i].s->entry_path, jobs[i].s->line, 0,
-			 "%s", jobs[i].stress_msg);
+			 "%s", text);
+		free(text);
 	}
 	S_free_jobs(jobs, njobs);
 	S_free_tools(tools, ntools);

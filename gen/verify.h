@@ -67,9 +67,28 @@ struct verify_opts {
 /*
  * Verifies every snippet of v (invalid and norun ones are left alone) and
  * stores the result in it (status, runs, toolchain, verified_date, ...).
- * Every failure is added to d as an error at entry:line, with the command,
- * a unified diff of expected and actual output, the exit status or signal
- * (or "timed out after Ns") and the last 20 lines of stderr.
+ * Every failure is added to d as an error at entry:line: a headline, then
+ * detail lines indented by two spaces with the reasons, a unified diff of
+ * expected and actual output, the command, the exit status or signal (or
+ * "timed out after Ns") and the last 20 lines of stderr ("| " prefixed):
+ *
+ *     content/topics/gil.md:41: error: snippet failed: output differs from the expected output (expect=exact)
+ *       --- expected
+ *       +++ actual
+ *       @@ -1,2 +1,2 @@
+ *        a
+ *       -c
+ *       +b
+ *       command: python3 -X dev snippet.py
+ *       exit status 0
+ *       stderr:
+ *       | warn
+ *
+ * A runnable snippet without expected output is such a failure (unless
+ * opts->record). requires= not met: a note (an error under opts->strict),
+ * status SNIPPET_SKIPPED. Calling it again on the same snippets first
+ * clears their previous results. Thread-safe with respect to other stages
+ * only in that it touches nothing but v, d and the cache directory.
  * Returns the number of failed snippets.
  */
 int verify_run(struct snippet **v, size_t n, const struct config *cfg,
@@ -89,8 +108,12 @@ int verify_stress(struct snippet **v, size_t n, const struct config *cfg,
  * actual stdout of every snippet marked needs_record into its ```output
  * block (inserting one after the code block when there is none) or into
  * its sidecar file. Snippets of one file are rewritten bottom-up in one
- * write. Returns the number of snippets recorded, or -1 on an I/O error
- * (reported in d).
+ * write; the new block keeps the indentation and fence character of the
+ * old one (or of the code block) and gets a longer fence when the output
+ * itself contains a fence. expect=contains/regex snippets are never
+ * recorded (their block is a pattern). Line numbers in v are stale
+ * afterwards: parse again before another record. Returns the number of
+ * snippets recorded, or -1 on an I/O error (reported in d).
  */
 int verify_record(struct snippet **v, size_t n, struct diags *d);
 

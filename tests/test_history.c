@@ -285,6 +285,36 @@ static void test_history_renames(void **state)
 	diag_release(&d);
 }
 
+/* Moving a whole section (more files than edited renames are searched
+ * among) keeps every file's history. */
+static void test_history_directory_move(void **state)
+{
+	const char *dir = *state;
+	struct diags d = DIAGS_INIT;
+
+	S_init(dir);
+	for (int i = 0; i < 250; i++) {
+		char rel[64], text[64];
+		snprintf(rel, sizeof(rel), "content/old/e%03d.md", i);
+		snprintf(text, sizeof(text), "entry %d\n", i);
+		S_write(dir, rel, text);
+	}
+	S_commit(dir, "Ann", 1, "add section");
+	S_run("cd %s && git mv content/old content/new", dir);
+	S_commit(dir, "Bob", 2, "rename section");
+
+	struct history *h = S_load(dir, &d);
+	const struct file_history *files;
+	assert_int_equal(history_files(h, &files), 250);
+	const struct file_history *f = S_get(h, "content/new/e123.md");
+	assert_int_equal(f->first_time, T0 + DAY);
+	assert_int_equal(f->last_time, T0 + 2 * DAY);
+	assert_int_equal(f->commits, 2);
+
+	history_free(h);
+	diag_release(&d);
+}
+
 /* A deleted file has no history of its own but shows in recent changes; a
  * file re-added at the same path does not inherit the old one's dates. */
 static void test_history_deletions(void **state)
@@ -647,6 +677,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_history_basic, S_setup, S_teardown),
 		cmocka_unit_test_setup_teardown(test_history_renames, S_setup, S_teardown),
+		cmocka_unit_test_setup_teardown(test_history_directory_move, S_setup, S_teardown),
 		cmocka_unit_test_setup_teardown(test_history_deletions, S_setup, S_teardown),
 		cmocka_unit_test_setup_teardown(test_history_merge, S_setup, S_teardown),
 		cmocka_unit_test_setup_teardown(test_history_mailmap, S_setup, S_teardown),

@@ -449,9 +449,12 @@ static void test_sandbox_write_outside_fails(void **state)
 	const char *targets[] = { tmp, repo };
 	for (size_t i = 0; i < 2; i++) {
 		assert_int_equal(run_hostile(f, "write", targets[i], NULL), 0);
+		int escaped = stat(targets[i], &st) == 0;
+		if (escaped)
+			unlink(targets[i]);
+		assert_false(escaped);
 		assert_int_equal(f->res.status, 1);
 		assert_non_null(strstr(f->res.out, "open: "));
-		assert_int_equal(stat(targets[i], &st), -1);
 		sandbox_result_release(&f->res);
 	}
 	assert_int_equal(run_hostile(f, "write", "inside.txt", NULL), 0);
@@ -467,12 +470,11 @@ static void test_sandbox_write_outside_fails(void **state)
 }
 
 /* A process that leaves the process group with setsid() and outlives its
- * parent is killed when the command exits. */
+ * parent is killed when the command exits (by the PID namespace, or else
+ * by the sandbox's init, a child subreaper that kills its leftovers). */
 static void test_sandbox_setsid_background_killed(void **state)
 {
 	struct fixture *f = *state;
-	if (!(sandbox_features() & (SANDBOX_PID | SANDBOX_UID)))
-		skip();
 	assert_int_equal(run_hostile(f, "setsid", NULL, NULL), 0);
 	assert_int_equal(f->res.exited, 1);
 	assert_int_equal(f->res.status, 0);

@@ -106,6 +106,7 @@ static void S_expect_error_code(struct fx *f, const char *info, const char *code
 					  9, 11, &f->cfg, &f->d);
 	assert_non_null(s);
 	assert_true(s->invalid);
+	assert_non_null(s->source); /* the page still shows the block */
 	char *got = S_only_diag(f);
 	assert_string_equal(got, want);
 	free(got);

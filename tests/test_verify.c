@@ -311,7 +311,7 @@ static void test_verify_sorted_threads(void **state)
 	const char *msg = S_diag_with(f, "output differs");
 	assert_non_null(msg);
 	assert_non_null(strstr(msg, "command: python3 -X dev snippet.py"));
-	assert_non_null(strstr(msg, "--- expected\n+++ actual\n@@ -1,3 +1,3 @@\n"));
+	assert_non_null(strstr(msg, "  --- expected\n  +++ actual\n  @@ -1,3 +1,3 @@\n"));
 	assert_non_null(strstr(msg, "exit status 0"));
 	assert_int_equal(f->d.errors, 1);
 	assert_int_equal(f->d.items[0].line, 10);
@@ -333,7 +333,7 @@ static void test_verify_exit_status(void **state)
 	assert_int_equal(bad->status, SNIPPET_FAILED);
 	const char *msg = S_diag_with(f, "exit status 3, expected 0");
 	assert_non_null(msg);
-	assert_non_null(strstr(msg, "stderr:\n| boom"));
+	assert_non_null(strstr(msg, "stderr:\n  | boom"));
 }
 
 /* exit=timeout passes only when the time limit kills a real deadlock. */
@@ -374,6 +374,29 @@ static const char S_race_c[] =
 	"static void *work(void *arg) {\n"
 	"    (void)arg;\n"
 	"    for (int i = 0; i < 100000; i++) counter++;\n"
+	"    return NULL;\n"
+	"}\n"
+	"int main(void) {\n"
+	"    pthread_t t1, t2;\n"
+	"    pthread_create(&t1, NULL, work, NULL);\n"
+	"    pthread_create(&t2, NULL, work, NULL);\n"
+	"    pthread_join(t1, NULL);\n"
+	"    pthread_join(t2, NULL);\n"
+	"    printf(\"done\\n\");\n"
+	"    return 0;\n"
+	"}\n";
+
+/* The same program with a mutex: no race. */
+static const char S_locked_c[] =
+	"#include <pthread.h>\n"
+	"#include <stdio.h>\n"
+	"static long counter;\n"
+	"static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;\n"
+	"static void *work(void *arg) {\n"
+	"    (void)arg;\n"
+	"    for (int i = 0; i < 1000; i++) {\n"
+	"        pthread_mutex_lock(&mu); counter++; pthread_mutex_unlock(&mu);\n"
+	"    }\n"
 	"    return NULL;\n"
 	"}\n"
 	"int main(void) {\n"
@@ -429,15 +452,17 @@ static void test_verify_tsan_race(void **state)
 	}
 	struct snippet *race = S_add(f, "c tsan=race", S_race_c, "done\n");
 	struct snippet *clean = S_add(f, "c tsan", S_race_c, "done\n");
+	struct snippet *fixed = S_add(f, "c tsan", S_locked_c, "done\n");
 	assert_int_equal(S_verify(f), 1);
 	S_print_diags(f);
 	assert_int_equal(race->status, SNIPPET_PASSED);
 	assert_string_equal(snippet_badge(race), "race demonstrated");
 	assert_int_equal(clean->status, SNIPPET_FAILED);
-	const char *msg = S_diag_with(f, "ThreadSanitizer reported a problem (tsan)");
+	assert_int_equal(fixed->status, SNIPPET_PASSED);
+	const char *msg = S_diag_with(f, "snippet failed: ThreadSanitizer reported a problem (tsan)\n");
 	assert_non_null(msg);
 	assert_non_null(strstr(msg, "-fsanitize=thread"));
-	assert_non_null(strstr(msg, "exit status 66, expected 0"));
+	assert_non_null(strstr(msg, "\n  exit status 66\n"));
 	assert_non_null(strstr(msg, "data race"));
 }
 
@@ -466,7 +491,7 @@ static void test_verify_cache(void **state)
 	assert_int_equal(S_verify(f), 1);
 	assert_int_equal(f->st.ran, 0);
 	assert_int_equal(f->st.cached, 1);
-	assert_non_null(S_diag_with(f, "-goodbye\n+hello"));
+	assert_non_null(S_diag_with(f, "  -goodbye\n  +hello"));
 	S_free_snippets(f);
 
 	s = S_add(f, "python", "print('hello' )\n", "hello\n");
@@ -496,7 +521,7 @@ static void test_verify_compile_error(void **state)
 	assert_non_null(strstr(msg, "snippet.c:3:"));
 	assert_non_null(strstr(msg, "undeclared_name"));
 	assert_non_null(strstr(msg, "undeclared"));
-	assert_non_null(strstr(msg, "| snippet.c:3:"));
+	assert_non_null(strstr(msg, "  | snippet.c:3:"));
 	assert_non_null(strstr(msg, "(line 1 of snippet.c is content/v.md:11)"));
 }
 

@@ -1,0 +1,157 @@
+/* Templates: the compiler, escaping, raw output, layouts, partials,
+ * error positions and the sandbox. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "template.h"
+
+static char dir[64];
+
+static void S_write(const char *name, const char *text)
+{
+	char *p = path_join(dir, name);
+	assert_int_equal(write_file(p, text, strlen(text)), 0);
+	free(p);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/kb-tpl-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	S_write("page.html", "{% layout(\"base.html\") %}\n<h1>{{ title }}</h1>\n{{{ body }}}\n{{ include(\"p.html\", {x = title}) }}");
+	S_write("base.html", "<html>{{ content }}</html>");
+	S_write("p.html", "[{{ x }}]");
+	S_write("err.html", "line 1\nline 2\n{{ nothing.field }}\n");
+	S_write("syntax.html", "ok\n{% if then %}\n");
+	S_write("sandbox.html", "{{ type(io) }} {{ type(os) }} {{ type(require) }} {{ type(load) }} {{ type(dofile) }} {{ type(string.rep) }}");
+	S_write("url.html", "{{ url(\"static/a.css\") }} {{ url(\"https://x.org/\") }} {{ url(\"#top\") }}");
+	S_write("loop.html", "{% for i = 1, 3 do %}\n{{ i }},{% end %}\n{# a comment #}\nend");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	remove_tree(dir);
+	return 0;
+}
+
+/* Renders name with ctx {title=..., body=...}; returns 0 or -1. */
+static int S_render(const char *name, const char *url, const char *title,
+		    const char *body, char **out, char **err)
+{
+	struct tpl *t = tpl_new(dir);
+	assert_non_null(t);
+	lua_State *L = tpl_state(t);
+	lua_newtable(L);
+	lua_pushstring(L, title);
+	lua_setfield(L, -2, "title");
+	lua_pushstring(L, body);
+	lua_setfield(L, -2, "body");
+	int rc = tpl_render(t, name, url, out, err);
+	tpl_free(t);
+	return rc;
+}
+
+static void test_template_escapes_by_default(void **state)
+{
+	(void)state;
+	char *out, *err;
+	assert_int_equal(S_render("page.html", "a/b.html", "<x & 'y'>", "<em>raw</em>", &out, &err), 0);
+	assert_string_equal(out,
+		"<html><h1>&lt;x &amp; &#39;y&#39;&gt;</h1>\n<em>raw</em>\n[&lt;x &amp; &#39;y&#39;&gt;]</html>");
+	free(out);
+}
+
+static void test_template_error_position(void **state)
+{
+	(void)state;
+	char *out, *err;
+	assert_int_equal(S_render("err.html", "", "t", "b", &out, &err), -1);
+	char *want = xasprintf("%s/err.html:3: attempt to index a nil value (global 'nothing')", dir);
+	assert_string_equal(err, want);
+	free(want);
+	free(err);
+	assert_int_equal(S_render("syntax.html", "", "t", "b", &out, &err), -1);
+	char *prefix = xasprintf("%s/syntax.html:2:", dir);
+	assert_true(!strncmp(err, prefix, strlen(prefix)));
+	free(prefix);
+	free(err);
+	assert_int_equal(S_render("missing.html", "", "t", "b", &out, &err), -1);
+	assert_non_null(strstr(err, "missing.html: cannot read template"));
+	free(err);
+}
+
+static void test_template_sandbox(void **state)
+{
+	(void)state;
+	char *out, *err;
+	assert_int_equal(S_render("sandbox.html", "", "t", "b", &out, &err), 0);
+	assert_string_equal(out, "nil nil nil nil nil function");
+	free(out);
+}
+
+static void test_template_relative_urls(void **state)
+{
+	(void)state;
+	char *out, *err;
+	assert_int_equal(S_render("url.html", "topics/gil.html", "t", "b", &out, &err), 0);
+	assert_string_equal(out, "../static/a.css https://x.org/ #top");
+	free(out);
+	assert_int_equal(S_render("url.html", "index.html", "t", "b", &out, &err), 0);
+	assert_string_equal(out, "static/a.css https://x.org/ #top");
+	free(out);
+}
+
+static void test_template_compiler_keeps_lines(void **state)
+{
+	(void)state;
+	const char *src = "a\nb {{ x }}\n{% y() %}\nc";
+	char *lua = tpl_compile(src, strlen(src));
+	size_t nl = 0;
+	for (const char *p = lua; *p; p++)
+		nl += *p == '\n';
+	assert_int_equal(nl, 3);
+	free(lua);
+	char *out, *err;
+	assert_int_equal(S_render("loop.html", "", "t", "b", &out, &err), 0);
+	/* statement tags eat their newline; comments vanish */
+	assert_string_equal(out, "1,2,3,end");
+	free(out);
+}
+
+static void test_template_no_bytecode(void **state)
+{
+	(void)state;
+	lua_State *L = tpl_sandbox_new();
+	assert_non_null(L);
+	/* string.dump exists, but no loader accepts binary chunks */
+	assert_int_equal(luaL_dostring(L, "return load"), LUA_OK);
+	assert_true(lua_isnil(L, -1));
+	lua_close(L);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_template_escapes_by_default),
+		cmocka_unit_test(test_template_error_position),
+		cmocka_unit_test(test_template_sandbox),
+		cmocka_unit_test(test_template_relative_urls),
+		cmocka_unit_test(test_template_compiler_keeps_lines),
+		cmocka_unit_test(test_template_no_bytecode),
+	};
+	return cmocka_run_group_tests_name("template", tests, setup, teardown);
+}
