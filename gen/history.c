@@ -192,7 +192,6 @@ struct S_walk {
 	git_odb *odb;
 	git_mailmap *mailmap;
 	char *prefix;          /* site dir inside the work tree: "" or "docs/" */
-	struct diags *d;
 
 	struct S_commit *c;
 	size_t nc, capc;
@@ -505,9 +504,11 @@ static int S_tree_next(struct S_tree *t, struct S_entry *e)
 	if (!t->p || t->p >= t->end)
 		return 0;
 	e->start = t->p;
-	sp = memchr(t->p, ' ', (size_t)(t->end - t->p));
-	nul = sp ? memchr(sp, '\0', (size_t)(t->end - sp)) : NULL;
-	if (!nul || t->end - nul < 1 + GIT_OID_RAWSZ) {
+	for (sp = t->p; sp < t->end && *sp != ' '; sp++)
+		;
+	for (nul = sp; nul < t->end && *nul; nul++)
+		;
+	if (sp >= t->end || t->end - nul < 1 + GIT_OID_RAWSZ) {
 		git_error_set_str(GIT_ERROR_OBJECT, "malformed tree object");
 		return -1;
 	}
@@ -631,7 +632,14 @@ static int S_tree_diff(struct S_walk *w, const git_oid *a_id,
 	while (rc == 0 && (ha > 0 || hb > 0)) {
 		if (ha > 0 && hb > 0 && ea.end - ea.start == eb.end - eb.start &&
 		    memcmp(ea.start, eb.start, (size_t)(ea.end - ea.start)) == 0) {
+			/* Most entries are equal: while b's next bytes are
+			 * exactly a's next entry, skip them unparsed. */
 			ha = S_tree_next(&a, &ea);
+			while (ha > 0 && b.end - b.p >= ea.end - ea.start &&
+			       memcmp(b.p, ea.start, (size_t)(ea.end - ea.start)) == 0) {
+				b.p += ea.end - ea.start;
+				ha = S_tree_next(&a, &ea);
+			}
 			hb = S_tree_next(&b, &eb);
 			continue;
 		}
@@ -1040,14 +1048,14 @@ done:
 
 /* ---- building the result ---- */
 
-static const struct strlist *S_cmp_names;
-
-static int S_count_cmp(const void *a, const void *b)
+/* Most commits first, ties by name; names is the struct strlist. */
+static int S_count_cmp(const void *a, const void *b, void *names)
 {
 	const struct S_count *x = a, *y = b;
+	const struct strlist *l = names;
 	if (x->n != y->n)
 		return x->n > y->n ? -1 : 1;
-	return strcmp(S_cmp_names->items[x->name], S_cmp_names->items[y->name]);
+	return strcmp(l->items[x->name], l->items[y->name]);
 }
 
 static int S_file_cmp(const void *a, const void *b)
@@ -1060,7 +1068,6 @@ static void S_finish(struct S_walk *w, struct history *h)
 {
 	h->files = xcalloc(w->nr ? w->nr : 1, sizeof(*h->files));
 	h->nfiles = w->nr;
-	S_cmp_names = &w->names;
 	for (size_t i = 0; i < w->nr; i++) {
 		struct S_rec *r = &w->r[i];
 		struct file_history *f = &h->files[i];
@@ -1080,13 +1087,12 @@ static void S_finish(struct S_walk *w, struct history *h)
 			f->last_summary = xstrdup(w->c[r->last].summary);
 		}
 		if (r->nauthors)
-			qsort(r->authors, r->nauthors, sizeof(*r->authors),
-			      S_count_cmp);
+			qsort_r(r->authors, r->nauthors, sizeof(*r->authors),
+				S_count_cmp, &w->names);
 		for (size_t j = 0; j < r->nauthors; j++)
 			strlist_push(&f->contributors,
 				     w->names.items[r->authors[j].name]);
 	}
-	S_cmp_names = NULL;
 	if (h->nfiles)
 		qsort(h->files, h->nfiles, sizeof(*h->files), S_file_cmp);
 
@@ -1247,7 +1253,6 @@ int history_load(struct history **out, const char *site_dir, struct diags *d)
 
 	*out = NULL;
 	memset(&w, 0, sizeof(w));
-	w.d = d;
 	git_libgit2_init();
 	/* objects come from the local repository; verifying each object's
 	 * hash on read would triple the time of the walk */

@@ -87,9 +87,8 @@ struct verify_opts {
  * A runnable snippet without expected output is such a failure (unless
  * opts->record). requires= not met: a note (an error under opts->strict),
  * status SNIPPET_SKIPPED. Calling it again on the same snippets first
- * clears their previous results. Thread-safe with respect to other stages
- * only in that it touches nothing but v, d and the cache directory.
- * Returns the number of failed snippets.
+ * clears their previous results. cfg is not used (each snippet carries
+ * its runner) and may be NULL. Returns the number of failed snippets.
  */
 int verify_run(struct snippet **v, size_t n, const struct config *cfg,
 	       const struct verify_opts *opts, struct diags *d);

@@ -574,6 +574,43 @@ static void test_history_dirty(void **state)
 	diag_release(&d);
 }
 
+/* A site in a subdirectory of a repository: paths are relative to the
+ * site, and the repository's own content/ is not the site's. */
+static void test_history_subdir(void **state)
+{
+	const char *dir = *state;
+	struct diags d = DIAGS_INIT;
+	struct strlist out = STRLIST_INIT;
+	char *site = path_join(dir, "docs"), *err = NULL;
+
+	S_init(dir);
+	S_write(dir, "docs/content/a.md", "a\n");
+	S_write(dir, "content/x.md", "not the site\n");
+	S_commit(dir, "Ann", 1, "start");
+	S_write(dir, "docs/content/a.md", "a2\n");
+	S_commit(dir, "Bob", 2, "edit");
+	S_write(dir, "docs/snippets/new.py", "pass\n");
+	S_write(dir, "content/y.md", "not the site either\n");
+
+	struct history *h = S_load(site, &d);
+	const struct file_history *files;
+	assert_int_equal(history_files(h, &files), 2);
+	const struct file_history *a = S_get(h, "content/a.md");
+	assert_int_equal(a->commits, 2);
+	assert_int_equal(a->last_time, T0 + 2 * DAY);
+	assert_int_equal(S_get(h, "snippets/new.py")->uncommitted, 1);
+	assert_null(history_get(h, "content/x.md"));
+	history_free(h);
+
+	assert_int_equal(history_changed_since(&out, site, "HEAD~1", &err), 0);
+	assert_int_equal(out.n, 2);
+	assert_string_equal(out.items[0], "content/a.md");
+	assert_string_equal(out.items[1], "snippets/new.py");
+	strlist_release(&out);
+	diag_release(&d);
+	free(site);
+}
+
 /* Outside a repository, or before the first commit, the build gets an
  * empty history and a note, not an error. */
 static void test_history_no_repo(void **state)
@@ -683,6 +720,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_history_mailmap, S_setup, S_teardown),
 		cmocka_unit_test_setup_teardown(test_history_shallow, S_setup, S_teardown),
 		cmocka_unit_test_setup_teardown(test_history_dirty, S_setup, S_teardown),
+		cmocka_unit_test_setup_teardown(test_history_subdir, S_setup, S_teardown),
 		cmocka_unit_test_setup_teardown(test_history_no_repo, S_setup, S_teardown),
 		cmocka_unit_test_setup_teardown(test_history_changed_since, S_setup, S_teardown),
 	};
