@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ struct build_opts {
 	int list_skipped;
 	const char *junit;
 	const char *changed_since;
+	char **errors_out;       /* build_site(): the diagnostics as text */
 };
 
 struct state {
@@ -80,6 +82,17 @@ static void S_progress(struct state *st, const char *fmt, ...)
 	fflush(stderr);
 }
 
+/* KB_TIMES=1 prints how long each stage took, for profiling. */
+static void S_mark(struct state *st, const char *stage)
+{
+	static double last;
+	if (!getenv("KB_TIMES"))
+		return;
+	double now = S_now();
+	fprintf(stderr, "kb: %-10s %.3fs\n", stage, now - (last ? last : st->t0));
+	last = now;
+}
+
 static int S_cores(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -108,7 +121,7 @@ struct render_arg {
 static void S_render_one(size_t i, void *arg)
 {
 	struct render_arg *ra = arg;
-	markdown_render(ra->st->site.entries[i], ra->hl, ra->st->cfg.raw_html);
+	markdown_finish(ra->st->site.entries[i], ra->hl);
 }
 
 static void S_merge_per(struct state *st)
@@ -209,12 +222,16 @@ static int S_load(struct state *st)
 	if (load_site(&st->site, "content", &st->d) < 0)
 		return -1;
 	S_progress(st, "loaded %zu entries", st->site.n);
+	S_mark(st, "load");
 	st->per = xcalloc(st->site.n ? st->site.n : 1, sizeof(*st->per));
 	parallel_for(st->site.n, st->o->jobs, S_parse_one, st);
 	S_merge_per(st);
+	S_mark(st, "parse");
 	parallel_for(st->site.n, st->o->jobs, S_link_one, st);
 	S_merge_per(st);
+	S_mark(st, "link");
 	enrich_site(&st->site, &st->tags, &st->d);
+	S_mark(st, "enrich");
 	return 0;
 }
 
@@ -323,7 +340,14 @@ static void S_date(char out[32])
 	strftime(out, 32, "%Y-%m-%d", &tm);
 }
 
-static int S_index(struct state *st, const char *dir)
+struct index_job {
+	struct state *st;
+	const char *dir;
+	struct diags d;
+	int rc;
+};
+
+static int S_index(struct state *st, const char *dir, struct diags *d)
 {
 	char *path = path_join(dir, SEARCH_INDEX_NAME), *err = NULL;
 	struct search_index *ix;
@@ -347,13 +371,20 @@ static int S_index(struct state *st, const char *dir)
 		rc = search_index_close(ix, &err);
 	else
 		search_index_discard(ix);
-	if (rc < 0) {
-		diag_add(&st->d, DIAG_ERROR, path, 0, 0, "cannot write the search index: %s",
+	if (rc < 0)
+		diag_add(d, DIAG_ERROR, path, 0, 0, "cannot write the search index: %s",
 			 err ? err : "unknown error");
-	}
 	free(err);
 	free(path);
 	return rc;
+}
+
+/* The search index is written by its own thread while pages render. */
+static void *S_index_thread(void *arg)
+{
+	struct index_job *j = arg;
+	j->rc = S_index(j->st, j->dir, &j->d);
+	return NULL;
 }
 
 static int S_write(struct state *st, const char *fp)
@@ -375,20 +406,33 @@ static int S_write(struct state *st, const char *fp)
 	const char *target = st->o->check ? scratch : out.tmp;
 
 	struct highlighter *hl = S_highlight(st);
+	S_mark(st, "highlight");
 	struct render_arg ra = { st, hl };
 	parallel_for(st->site.n, st->o->jobs, S_render_one, &ra);
+	S_mark(st, "markdown");
 	char date[32];
 	S_date(date);
+	struct index_job ij = { st, target, DIAGS_INIT, 0 };
+	pthread_t ith;
+	int indexing = !st->o->check && pthread_create(&ith, NULL, S_index_thread, &ij) == 0;
 	char *templates = S_templates_dir();
 	struct render_opts ro = {
 		&st->cfg, &st->site, &st->tags, templates, target, date, st->o->jobs,
 	};
 	long pages = render_site(&ro, &st->d);
 	free(templates);
+	S_mark(st, "templates");
 	highlight_free(hl);
 	int rc = pages < 0 ? -1 : 0;
-	if (rc == 0 && !st->o->check)
-		rc = S_index(st, target);
+	if (indexing) {
+		pthread_join(ith, NULL);
+		diag_merge(&st->d, &ij.d);
+		if (ij.rc < 0)
+			rc = -1;
+	} else if (!st->o->check && S_index(st, target, &st->d) < 0) {
+		rc = -1;
+	}
+	S_mark(st, "index");
 	if (rc == 0 && !st->o->check && fp) {
 		char *p = path_join(target, ".kb-fingerprint");
 		write_file(p, fp, strlen(fp));
@@ -416,6 +460,15 @@ static int S_finish(struct state *st, int rc)
 	if (st->tty && st->d.n)
 		fputs("\r\033[K", stderr);
 	diag_print(&st->d, stderr);
+	if (st->o->errors_out && st->d.n) {
+		struct buf text = BUF_INIT;
+		for (size_t i = 0; i < st->d.n; i++) {
+			char *line = diag_format(&st->d.items[i]);
+			buf_printf(&text, "%s\n", line);
+			free(line);
+		}
+		*st->o->errors_out = buf_detach(&text);
+	}
 	int errors = (int)st->d.errors;
 	if (errors && st->o->check == 0)
 		fprintf(stderr, "kb: %d error%s; %s left as it was\n", errors,
@@ -457,8 +510,10 @@ static int S_run(const struct build_opts *o)
 	int rc = S_load(&st);
 	if (rc == 0) {
 		S_history(&st);
+		S_mark(&st, "history");
 		if (S_verify(&st) < 0)
 			rc = -1;
+		S_mark(&st, "verify");
 	}
 	if (rc == 0 && !o->list_skipped && !o->stress && (!st.d.errors || o->check))
 		rc = S_write(&st, fp);
@@ -559,6 +614,18 @@ int cmd_build(int argc, char **argv)
 		return S_usage_error(build_usage, "unexpected argument '%s'", argv[optind]);
 	if (!*o.out)
 		return S_usage_error(build_usage, "--out wants a folder%s", "");
+	return S_run(&o);
+}
+
+int build_site(const char *out, int jobs, char **errors)
+{
+	struct build_opts o;
+	memset(&o, 0, sizeof(o));
+	o.out = out;
+	o.jobs = jobs > 0 ? jobs : S_cores();
+	o.errors_out = errors;
+	if (errors)
+		*errors = NULL;
 	return S_run(&o);
 }
 

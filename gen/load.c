@@ -481,20 +481,23 @@ struct entry *load_entry(const char *path, char *text, struct diags *d)
 	e->section = section;
 	e->text = text;
 	S_front_matter(e, sec, d);
-	if (!e->id) {
-		char *slug = slugify(stem);
-		if (strcmp(slug, stem))
-			diag_add(d, DIAG_ERROR, path, 0, 0,
-				 "file name '%s.md' must be a slug: lowercase letters, digits and '-' (e.g. '%s.md')",
-				 stem, slug);
+	char *slug = slugify(stem);
+	if (strcmp(slug, stem))
+		diag_add(d, DIAG_ERROR, path, 0, 0,
+			 "file name '%s.md' must be a slug: lowercase letters, digits and '-' (e.g. '%s.md')",
+			 stem, slug);
+	/* The page's address comes from the file name, so that relative
+	 * links between .md files map to page links one to one. */
+	e->url = xasprintf("%s/%s.html", e->section, slug);
+	if (!e->id)
 		e->id = slug;
-	}
+	else
+		free(slug);
 	free(stem);
 	if (!e->title)
 		e->title = xstrdup(e->id);
 	if (!e->summary)
 		e->summary = xstrdup("");
-	e->url = xasprintf("%s/%s.html", e->section, e->id);
 	return e;
 }
 
@@ -699,6 +702,8 @@ int load_site(struct site *s, const char *dir, struct diags *d)
 	strlist_release(&names);
 	if (s->n > 1)
 		qsort(s->entries, s->n, sizeof(*s->entries), S_cmp_entry_path);
+	for (size_t i = 0; i < s->n; i++)
+		s->entries[i]->index = i;
 	S_check_ids(s, d);
 	S_index_sections(s);
 	return 0;

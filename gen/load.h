@@ -29,9 +29,17 @@ struct heading {
 	char *anchor;      /* unique within the page */
 };
 
-struct link_ref {          /* a relative link to another entry */
-	struct entry *target;
+struct code_block {         /* a fenced code block of the body */
+	char *lang;        /* "python", "go", "" when none */
+	char *code;        /* its text (a snippet's file= source) */
+	struct snippet *snippet; /* borrowed from entry->snippets, or NULL */
+};
+
+struct link_use {          /* a relative link to another entry */
+	char *target;      /* "content/topics/gil.md", NULL: this page */
+	char *href;        /* the link as written, without its anchor */
 	char *anchor;      /* NULL when none */
+	int line, col;
 };
 
 struct entry {
@@ -51,15 +59,20 @@ struct entry {
 	const char *body;  /* points into text, after the front matter */
 	int body_line;     /* file line of the body's first line */
 	char *url;         /* "topics/gil.html", relative to the site root */
+	size_t index;      /* position in site->entries */
 
 	/* parse (markdown.c) */
-	void *doc;             /* cmark_node *, owned */
 	struct heading *headings;
 	size_t nheadings;
 	struct snippet **snippets;
 	size_t nsnippets;
+	struct code_block *codes;  /* fenced blocks, in order */
+	size_t ncodes;
+	struct link_use *uses;     /* relative links to entries */
+	size_t nuses;
 	char *plain;           /* body as plain text, for search */
-	char *html;            /* rendered body (render stage) */
+	char *html;            /* rendered body; code blocks are placeholders
+				* until markdown_finish() */
 
 	/* enrich */
 	struct entry **links;   /* distinct entries this one links to */

@@ -158,38 +158,62 @@ static void S_lang_of(const char *info, char *lang, size_t size)
 	lang[i] = '\0';
 }
 
-static void S_code_block(struct entry *e, cmark_node *n,
+
+#define PLACEHOLDER "<!--kb:code:"
+
+/* Records the fenced block n as code block #k of e and replaces it with a
+ * placeholder; a following ```output block of a snippet is removed (the
+ * snippet shows its verified output); *next_code is cleared when it was
+ * that output block. */
+static void S_code_block(struct entry *e, cmark_node *n, cmark_node **next_code,
 			 const struct config *cfg, struct diags *d)
 {
 	const char *info = cmark_node_get_fence_info(n);
-	if (!info || !*info)
-		return;
+	const char *code = cmark_node_get_literal(n);
 	char lang[32];
-	S_lang_of(info, lang, sizeof(lang));
-	if (!strcmp(lang, "output"))
-		return;
+	S_lang_of(info ? info : "", lang, sizeof(lang));
+	struct snippet *s = NULL;
 	cmark_node *next = cmark_node_next(n);
-	const char *out = NULL;
-	int out_line = 0, out_end = 0;
-	if (next && cmark_node_get_type(next) == CMARK_NODE_CODE_BLOCK) {
-		const char *ni = cmark_node_get_fence_info(next);
-		char nl[32];
-		S_lang_of(ni ? ni : "", nl, sizeof(nl));
-		if (!strcmp(nl, "output")) {
-			out = cmark_node_get_literal(next);
-			out_line = S_file_line(e, next);
-			out_end = S_end_line(e, next);
+	if (*lang && strcmp(lang, "output")) {
+		const char *out = NULL;
+		int out_line = 0, out_end = 0;
+		cmark_node *outn = NULL;
+		if (next && cmark_node_get_type(next) == CMARK_NODE_CODE_BLOCK) {
+			const char *ni = cmark_node_get_fence_info(next);
+			char nl[32];
+			S_lang_of(ni ? ni : "", nl, sizeof(nl));
+			if (!strcmp(nl, "output")) {
+				outn = next;
+				out = cmark_node_get_literal(next);
+				out_line = S_file_line(e, next);
+				out_end = S_end_line(e, next);
+			}
+		}
+		s = snippet_parse(e->path, S_file_line(e, n), S_end_line(e, n), info,
+				  code ? code : "", out, out_line, out_end, cfg, d);
+		if (s) {
+			e->snippets = xrealloc(e->snippets, (e->nsnippets + 1) * sizeof(*e->snippets));
+			e->snippets[e->nsnippets++] = s;
+			if (outn) {
+				if (*next_code == outn)
+					*next_code = NULL;
+				cmark_node_unlink(outn);
+				cmark_node_free(outn);
+			}
 		}
 	}
-	struct snippet *s = snippet_parse(e->path, S_file_line(e, n),
-					  S_end_line(e, n), info,
-					  cmark_node_get_literal(n), out, out_line,
-					  out_end, cfg, d);
-	if (!s)
-		return;
-	cmark_node_set_user_data(n, s);
-	e->snippets = xrealloc(e->snippets, (e->nsnippets + 1) * sizeof(*e->snippets));
-	e->snippets[e->nsnippets++] = s;
+	e->codes = xrealloc(e->codes, (e->ncodes + 1) * sizeof(*e->codes));
+	struct code_block *cb = &e->codes[e->ncodes];
+	cb->lang = xstrdup(lang);
+	cb->code = xstrdup(s ? s->source : (code ? code : ""));
+	cb->snippet = s;
+	char ph[48];
+	snprintf(ph, sizeof(ph), PLACEHOLDER "%zu-->\n", e->ncodes);
+	e->ncodes++;
+	cmark_node *blk = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK);
+	cmark_node_set_on_enter(blk, ph);
+	cmark_node_replace(n, blk);
+	cmark_node_free(n);
 }
 
 static void S_plain(struct entry *e, cmark_node *doc)
@@ -217,49 +241,6 @@ static void S_plain(struct entry *e, cmark_node *doc)
 	}
 	cmark_iter_free(it);
 	e->plain = buf_detach(&b);
-}
-
-void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
-{
-	int opts = CMARK_OPT_FOOTNOTES | CMARK_OPT_UNSAFE;
-	cmark_parser *p = cmark_parser_new(opts);
-	for (size_t i = 0; i < NEXT; i++) {
-		cmark_syntax_extension *ext = cmark_find_syntax_extension(extension_names[i]);
-		if (ext)
-			cmark_parser_attach_syntax_extension(p, ext);
-	}
-	cmark_parser_feed(p, e->body, strlen(e->body));
-	cmark_node *doc = cmark_parser_finish(p);
-	cmark_parser_free(p);
-	e->doc = doc;
-
-	/* Collect first, then rewrite: the iterator must not see the
-	 * replaced nodes. */
-	cmark_node **heads = NULL, **codes = NULL;
-	size_t nh = 0, nc = 0;
-	cmark_iter *it = cmark_iter_new(doc);
-	cmark_event_type ev;
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		if (ev != CMARK_EVENT_ENTER)
-			continue;
-		cmark_node *n = cmark_iter_get_node(it);
-		cmark_node_type t = cmark_node_get_type(n);
-		if (t == CMARK_NODE_HEADING) {
-			heads = xrealloc(heads, (nh + 1) * sizeof(*heads));
-			heads[nh++] = n;
-		} else if (t == CMARK_NODE_CODE_BLOCK) {
-			codes = xrealloc(codes, (nc + 1) * sizeof(*codes));
-			codes[nc++] = n;
-		}
-	}
-	cmark_iter_free(it);
-	S_plain(e, doc);
-	for (size_t i = 0; i < nc; i++)
-		S_code_block(e, codes[i], cfg, d);
-	for (size_t i = 0; i < nh; i++)
-		S_anchor_heading(e, heads[i]);
-	free(heads);
-	free(codes);
 }
 
 /* ---- links ---- */
@@ -310,217 +291,222 @@ static void S_add_link(struct entry *e, struct entry *t)
 	e->links[e->nlinks++] = t;
 }
 
-/* Resolves one relative link; returns the new URL (caller frees) or NULL
- * after reporting an error. */
-static char *S_resolve(struct entry *e, const struct site *s, const char *url,
-		       int line, int col, struct diags *d)
+/* Records and rewrites one link or image node. */
+static void S_link_node(struct entry *e, cmark_node *n, struct diags *d)
 {
+	const char *url = cmark_node_get_url(n);
+	if (!url || !*url)
+		return;
+	int line = S_file_line(e, n), col = cmark_node_get_start_column(n);
+	if (S_unsafe_scheme(url)) {
+		diag_add(d, DIAG_WARNING, e->path, line, col,
+			 "unsafe link target dropped: '%.20s'", url);
+		cmark_node_set_url(n, "");
+		return;
+	}
+	if (S_has_scheme(url) || url[0] == '/')
+		return; /* external, or absolute on this host */
 	const char *hash = strchr(url, '#');
 	char *file = hash ? xstrndup(url, (size_t)(hash - url)) : xstrdup(url);
-	const char *anchor = hash ? hash + 1 : NULL;
-	char *result = NULL;
-
-	if (!*file) { /* "#anchor" within this page */
-		if (anchor && *anchor && !S_has_anchor(e, anchor))
+	struct link_use u = { NULL, NULL, hash && hash[1] ? xstrdup(hash + 1) : NULL, line, col };
+	if (*file) {
+		size_t len = strlen(file);
+		char *dir = path_dirname(e->path);
+		char *joined = path_join(dir, file);
+		u.target = path_normalize(joined);
+		free(dir);
+		free(joined);
+		if (len < 4 || strcmp(file + len - 3, ".md") || !u.target ||
+		    strncmp(u.target, "content/", 8)) {
 			diag_add(d, DIAG_ERROR, e->path, line, col,
-				 "link to a missing heading '#%s'", anchor);
-		else
-			result = xstrdup(url);
-		free(file);
-		return result;
-	}
-	size_t len = strlen(file);
-	if (len < 3 || strcmp(file + len - 3, ".md")) {
-		diag_add(d, DIAG_ERROR, e->path, line, col,
-			 "relative link '%s' does not point to an entry (.md file); use a full URL for other files",
-			 url);
-		free(file);
-		return NULL;
-	}
-	char *dir = path_dirname(e->path);
-	char *joined = path_join(dir, file);
-	char *target = path_normalize(joined);
-	free(dir);
-	free(joined);
-	struct entry **hit = target ? bsearch(target, s->entries, s->n,
-					      sizeof(*s->entries), S_cmp_path) : NULL;
-	if (!hit) {
-		diag_add(d, DIAG_ERROR, e->path, line, col,
-			 "link to a missing entry '%s'", file);
-	} else if (anchor && *anchor && !S_has_anchor(*hit, anchor)) {
-		diag_add(d, DIAG_ERROR, e->path, line, col,
-			 "link to a missing heading '#%s' in %s", anchor, (*hit)->path);
-	} else {
-		S_add_link(e, *hit);
-		char *rel = markdown_relurl(e->url, (*hit)->url);
-		result = anchor ? xasprintf("%s#%s", rel, anchor) : xstrdup(rel);
+				 "relative link '%s' does not point to an entry (.md file); use a full URL for other files",
+				 url);
+			free(u.target);
+			free(u.anchor);
+			free(file);
+			return;
+		}
+		/* content/topics/gil.md -> topics/gil.html */
+		char *page = xasprintf("%.*s.html", (int)(strlen(u.target) - 8 - 3), u.target + 8);
+		char *rel = markdown_relurl(e->url, page);
+		char *nu = u.anchor ? xasprintf("%s#%s", rel, u.anchor) : xstrdup(rel);
+		cmark_node_set_url(n, nu);
+		free(nu);
 		free(rel);
+		free(page);
 	}
-	free(target);
-	free(file);
-	return result;
+	u.href = file;
+	e->uses = xrealloc(e->uses, (e->nuses + 1) * sizeof(*e->uses));
+	e->uses[e->nuses++] = u;
 }
 
 void markdown_link(struct entry *e, const struct site *s, struct diags *d)
 {
-	if (!e->doc)
-		return;
-	cmark_iter *it = cmark_iter_new(e->doc);
-	cmark_event_type ev;
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		cmark_node *n = cmark_iter_get_node(it);
-		cmark_node_type t = cmark_node_get_type(n);
-		if (ev != CMARK_EVENT_ENTER || (t != CMARK_NODE_LINK && t != CMARK_NODE_IMAGE))
-			continue;
-		const char *url = cmark_node_get_url(n);
-		if (!url || !*url)
-			continue;
-		int line = S_file_line(e, n), col = cmark_node_get_start_column(n);
-		if (S_unsafe_scheme(url)) {
-			diag_add(d, DIAG_WARNING, e->path, line, col,
-				 "unsafe link target dropped: '%.20s'", url);
-			cmark_node_set_url(n, "");
+	for (size_t i = 0; i < e->nuses; i++) {
+		const struct link_use *u = &e->uses[i];
+		const struct entry *t = e;
+		if (u->target) {
+			struct entry **hit = bsearch(u->target, s->entries, s->n,
+						     sizeof(*s->entries), S_cmp_path);
+			if (!hit) {
+				diag_add(d, DIAG_ERROR, e->path, u->line, u->col,
+					 "link to a missing entry '%s'", u->href);
+				continue;
+			}
+			t = *hit;
+		}
+		if (u->anchor && !S_has_anchor(t, u->anchor)) {
+			if (t == e)
+				diag_add(d, DIAG_ERROR, e->path, u->line, u->col,
+					 "link to a missing heading '#%s'", u->anchor);
+			else
+				diag_add(d, DIAG_ERROR, e->path, u->line, u->col,
+					 "link to a missing heading '#%s' in %s", u->anchor, t->path);
 			continue;
 		}
-		if (S_has_scheme(url) || url[0] == '/' )
-			continue; /* external, or absolute on this host */
-		char *nu = S_resolve(e, s, url, line, col, d);
-		if (nu) {
-			cmark_node_set_url(n, nu);
-			free(nu);
-		}
+		if (t != e)
+			S_add_link(e, (struct entry *)t);
 	}
-	cmark_iter_free(it);
 }
 
-/* ---- render ---- */
-
-void markdown_highlight_queue(const struct entry *e, struct highlighter *hl)
+static void S_push_node(cmark_node ***arr, size_t *n, cmark_node *node)
 {
-	if (!e->doc)
-		return;
-	cmark_iter *it = cmark_iter_new(e->doc);
-	cmark_event_type ev;
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		cmark_node *n = cmark_iter_get_node(it);
-		if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(n) != CMARK_NODE_CODE_BLOCK)
-			continue;
-		const char *info = cmark_node_get_fence_info(n);
-		char lang[32];
-		S_lang_of(info ? info : "", lang, sizeof(lang));
-		if (!*lang || !strcmp(lang, "output"))
-			continue;
-		struct snippet *s = cmark_node_get_user_data(n);
-		highlight_add(hl, lang, s ? s->source : cmark_node_get_literal(n));
-	}
-	cmark_iter_free(it);
+	if ((*n & (*n - 1)) == 0) /* grow at powers of two */
+		*arr = xrealloc(*arr, (*n ? *n * 2 : 8) * sizeof(**arr));
+	(*arr)[(*n)++] = node;
 }
 
-static void S_render_code(cmark_node *n, struct highlighter *hl)
+static cmark_llist *S_extensions(cmark_mem *mem)
 {
-	const char *info = cmark_node_get_fence_info(n);
-	const char *code = cmark_node_get_literal(n);
-	char lang[32];
-	S_lang_of(info ? info : "", lang, sizeof(lang));
-	struct snippet *s = cmark_node_get_user_data(n);
-
-	struct buf code_html = BUF_INIT;
-	const char *hi = hl && *lang ? highlight_get(hl, lang, s ? s->source : code) : NULL;
-	if (hi) {
-		buf_puts(&code_html, hi);
-	} else {
-		const char *src = s ? s->source : code;
-		buf_puts(&code_html, "<pre><code");
-		if (*lang) {
-			buf_puts(&code_html, " class=\"language-");
-			buf_put_html(&code_html, lang, strlen(lang));
-			buf_puts(&code_html, "\"");
-		}
-		buf_puts(&code_html, ">");
-		buf_put_html(&code_html, src, strlen(src));
-		buf_puts(&code_html, "</code></pre>");
-	}
-
-	struct buf out = BUF_INIT;
-	if (s) {
-		snippet_render_html(s, code_html.data, &out);
-	} else {
-		buf_puts(&out, "<div class=\"code\"");
-		if (*lang) {
-			buf_puts(&out, " data-lang=\"");
-			buf_put_html(&out, lang, strlen(lang));
-			buf_puts(&out, "\"");
-		}
-		buf_puts(&out, ">");
-		buf_put(&out, code_html.data, code_html.len);
-		buf_puts(&out, "</div>");
-	}
-	buf_putc(&out, '\n');
-	cmark_node *blk = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK);
-	cmark_node_set_on_enter(blk, out.data);
-	cmark_node_replace(n, blk);
-	cmark_node_free(n);
-	buf_release(&out);
-	buf_release(&code_html);
-}
-
-void markdown_render(struct entry *e, struct highlighter *hl, int raw_html)
-{
-	if (!e->doc)
-		return;
-	cmark_node **codes = NULL;
-	size_t nc = 0;
-	cmark_iter *it = cmark_iter_new(e->doc);
-	cmark_event_type ev;
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		cmark_node *n = cmark_iter_get_node(it);
-		if (ev == CMARK_EVENT_ENTER && cmark_node_get_type(n) == CMARK_NODE_CODE_BLOCK) {
-			codes = xrealloc(codes, (nc + 1) * sizeof(*codes));
-			codes[nc++] = n;
-		}
-	}
-	cmark_iter_free(it);
-	for (size_t i = 0; i < nc; i++) {
-		cmark_node *n = codes[i];
-		const char *info = cmark_node_get_fence_info(n);
-		char lang[32];
-		S_lang_of(info ? info : "", lang, sizeof(lang));
-		cmark_node *prev = cmark_node_previous(n);
-		/* An output block that follows a snippet is shown by the snippet. */
-		if (!strcmp(lang, "output") && prev &&
-		    cmark_node_get_type(prev) == CMARK_NODE_CODE_BLOCK &&
-		    cmark_node_get_user_data(prev)) {
-			cmark_node_unlink(n);
-			cmark_node_free(n);
-			codes[i] = NULL;
-		}
-	}
-	for (size_t i = 0; i < nc; i++)
-		if (codes[i])
-			S_render_code(codes[i], hl);
-	free(codes);
-
-	int opts = CMARK_OPT_FOOTNOTES | (raw_html ? CMARK_OPT_UNSAFE : 0);
 	cmark_llist *exts = NULL;
-	cmark_mem *mem = cmark_get_default_mem_allocator();
 	for (size_t i = 0; i < NEXT; i++) {
 		cmark_syntax_extension *ext = cmark_find_syntax_extension(extension_names[i]);
 		if (ext)
 			exts = cmark_llist_append(mem, exts, ext);
 	}
-	char *html = cmark_render_html(e->doc, opts, exts);
-	cmark_llist_free(mem, exts);
+	return exts;
+}
+
+void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
+{
+	int raw = cfg && cfg->raw_html;
+	int opts = CMARK_OPT_FOOTNOTES | (raw ? CMARK_OPT_UNSAFE : 0);
+	cmark_mem *mem = cmark_get_default_mem_allocator();
+	cmark_parser *p = cmark_parser_new(opts);
+	cmark_llist *exts = S_extensions(mem);
+	for (cmark_llist *l = exts; l; l = l->next)
+		cmark_parser_attach_syntax_extension(p, l->data);
+	cmark_parser_feed(p, e->body, strlen(e->body));
+	cmark_node *doc = cmark_parser_finish(p);
+	cmark_parser_free(p);
+
+	/* Collect first, then rewrite: the iterator must not see the
+	 * replaced nodes. */
+	cmark_node **heads = NULL, **codes = NULL, **links = NULL;
+	size_t nh = 0, nc = 0, nl = 0;
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		cmark_node *n = cmark_iter_get_node(it);
+		switch (cmark_node_get_type(n)) {
+		case CMARK_NODE_HEADING: S_push_node(&heads, &nh, n); break;
+		case CMARK_NODE_CODE_BLOCK: S_push_node(&codes, &nc, n); break;
+		case CMARK_NODE_LINK:
+		case CMARK_NODE_IMAGE: S_push_node(&links, &nl, n); break;
+		default: break;
+		}
+	}
+	cmark_iter_free(it);
+	S_plain(e, doc);
+	for (size_t i = 0; i < nl; i++)
+		S_link_node(e, links[i], d);
+	for (size_t i = 0; i < nc; i++)
+		if (codes[i])
+			S_code_block(e, codes[i], i + 1 < nc ? &codes[i + 1] : &codes[i], cfg, d);
+	for (size_t i = 0; i < nh; i++)
+		S_anchor_heading(e, heads[i]);
+	free(heads);
+	free(codes);
+	free(links);
+
+	char *html = cmark_render_html(doc, opts, exts);
 	e->html = xstrdup(html);
-	free(html);
-	cmark_node_free(e->doc);
-	e->doc = NULL;
+	mem->free(html);
+	cmark_llist_free(mem, exts);
+	cmark_node_free(doc);
+}
+
+/* ---- finish ---- */
+
+void markdown_highlight_queue(const struct entry *e, struct highlighter *hl)
+{
+	for (size_t i = 0; i < e->ncodes; i++)
+		if (*e->codes[i].lang && strcmp(e->codes[i].lang, "output"))
+			highlight_add(hl, e->codes[i].lang, e->codes[i].code);
+}
+
+static void S_code_html(const struct code_block *cb, struct highlighter *hl,
+			struct buf *out)
+{
+	struct buf code_html = BUF_INIT;
+	const char *hi = hl && *cb->lang ? highlight_get(hl, cb->lang, cb->code) : NULL;
+	if (hi) {
+		buf_puts(&code_html, hi);
+	} else {
+		buf_puts(&code_html, "<pre><code");
+		if (*cb->lang) {
+			buf_puts(&code_html, " class=\"language-");
+			buf_put_html(&code_html, cb->lang, strlen(cb->lang));
+			buf_puts(&code_html, "\"");
+		}
+		buf_puts(&code_html, ">");
+		buf_put_html(&code_html, cb->code, strlen(cb->code));
+		buf_puts(&code_html, "</code></pre>");
+	}
+	if (cb->snippet) {
+		snippet_render_html(cb->snippet, code_html.data, out);
+	} else {
+		buf_puts(out, "<div class=\"code\"");
+		if (*cb->lang) {
+			buf_puts(out, " data-lang=\"");
+			buf_put_html(out, cb->lang, strlen(cb->lang));
+			buf_puts(out, "\"");
+		}
+		buf_puts(out, ">");
+		buf_put(out, code_html.data, code_html.len);
+		buf_puts(out, "</div>");
+	}
+	buf_release(&code_html);
+}
+
+void markdown_finish(struct entry *e, struct highlighter *hl)
+{
+	if (!e->ncodes || !e->html)
+		return;
+	struct buf out = BUF_INIT;
+	const char *p = e->html, *q;
+	const size_t plen = strlen(PLACEHOLDER);
+	while ((q = strstr(p, PLACEHOLDER))) {
+		buf_put(&out, p, (size_t)(q - p));
+		char *end;
+		unsigned long k = strtoul(q + plen, &end, 10);
+		if (strncmp(end, "-->", 3) || k >= e->ncodes) {
+			buf_put(&out, q, plen);
+			p = q + plen;
+			continue;
+		}
+		S_code_html(&e->codes[k], hl, &out);
+		p = end + 3;
+	}
+	buf_puts(&out, p);
+	free(e->html);
+	e->html = buf_detach(&out);
 }
 
 void markdown_entry_release(struct entry *e)
 {
-	if (e->doc)
-		cmark_node_free(e->doc);
-	e->doc = NULL;
 	for (size_t i = 0; i < e->nheadings; i++) {
 		free(e->headings[i].text);
 		free(e->headings[i].anchor);
@@ -533,6 +519,21 @@ void markdown_entry_release(struct entry *e)
 	free(e->snippets);
 	e->snippets = NULL;
 	e->nsnippets = 0;
+	for (size_t i = 0; i < e->ncodes; i++) {
+		free(e->codes[i].lang);
+		free(e->codes[i].code);
+	}
+	free(e->codes);
+	e->codes = NULL;
+	e->ncodes = 0;
+	for (size_t i = 0; i < e->nuses; i++) {
+		free(e->uses[i].target);
+		free(e->uses[i].anchor);
+		free(e->uses[i].href);
+	}
+	free(e->uses);
+	e->uses = NULL;
+	e->nuses = 0;
 	free(e->plain);
 	free(e->html);
 	e->plain = e->html = NULL;

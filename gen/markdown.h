@@ -4,8 +4,8 @@
  * headings stable unique anchors, find code blocks and relative links,
  * and later render the body to HTML.
  *
- * The cmark tree of an entry lives in entry->doc from markdown_parse()
- * until markdown_entry_release() (called by entry_free()).
+ * Everything markdown_parse() adds to an entry is freed by
+ * markdown_entry_release() (called by entry_free()).
  */
 #ifndef KB_MARKDOWN_H
 #define KB_MARKDOWN_H
@@ -19,32 +19,35 @@ struct highlighter;
 void markdown_init(void);
 
 /*
- * Parses e->body: fills e->doc, e->headings, e->plain and, for every fenced
- * code block of a runnable language, e->snippets. Thread-safe for
- * distinct entries. Problems go to d (use a per-thread diags and merge).
+ * Parses e->body and renders it in one pass, then frees the cmark tree
+ * (trees of thousands of entries would not fit in memory together):
+ * fills e->headings (unique GitHub-style anchors), e->plain (text for
+ * search), e->snippets (fenced blocks of runnable languages), e->codes,
+ * e->uses (relative links to entries, rewritten to page URLs in the HTML;
+ * other relative links are errors; javascript:, data:, vbscript: and
+ * file: targets are dropped with a warning) and e->html, where each code
+ * block is a placeholder until markdown_finish(). Raw HTML is omitted
+ * unless cfg->raw_html. Thread-safe for distinct entries; problems go to d
+ * (use a diags per thread and merge).
  */
 void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d);
 
 /*
- * Resolves the entry's relative links ("../topics/gil.md#anchor") against
- * the site: a missing entry or anchor is an error at file:line:col; links
- * are rewritten to page URLs relative to e's page; unsafe schemes
- * (javascript:, data:, vbscript:, file:) are dropped. Fills e->links.
- * Reads other entries' headings only: safe to run in parallel once every
- * entry is parsed.
+ * Checks e's links against the site: a missing entry or heading is an
+ * error at file:line:col. Fills e->links (distinct targets). Reads other
+ * entries' headings only: safe in parallel once every entry is parsed.
  */
 void markdown_link(struct entry *e, const struct site *s, struct diags *d);
 
-/*
- * Renders e->doc to HTML into e->html (owned by e). Code blocks are
- * highlighted with hl (may be NULL: plain <pre>) and snippets show their
- * verified output. raw_html passes raw HTML through.
- */
-void markdown_render(struct entry *e, struct highlighter *hl, int raw_html);
-
-/* Queues every code block of e (parsed, not yet rendered) for
- * highlighting. */
+/* Queues every code block of e for highlighting. */
 void markdown_highlight_queue(const struct entry *e, struct highlighter *hl);
+
+/*
+ * Replaces the code placeholders of e->html by the code, highlighted with
+ * hl when it has it (hl may be NULL), and snippets by their figure with
+ * the verified output. Call after verification.
+ */
+void markdown_finish(struct entry *e, struct highlighter *hl);
 
 /* The GitHub-style anchor of a heading's text; caller frees. */
 char *markdown_anchor(const char *text);

@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -165,28 +166,13 @@ static void S_entry_table(lua_State *L, const struct entry *e,
 	S_history(L, e, o->cfg);
 }
 
-/* Pushes a list of the entry tables of arr (E is the index of the
- * registry-less array of all entry tables, in site order). */
-static void S_entry_list(lua_State *L, int E, const struct site *s,
-			 struct entry *const *arr, size_t n)
+/* Pushes a list of the entry tables of arr; E is the stack index of the
+ * list of all entry tables, in site order. */
+static void S_entry_list(lua_State *L, int E, struct entry *const *arr, size_t n)
 {
 	lua_createtable(L, (int)n, 0);
 	for (size_t i = 0; i < n; i++) {
-		/* entries are sorted by path: find the index by bsearch */
-		size_t lo = 0, hi = s->n;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			int c = strcmp(s->entries[mid]->path, arr[i]->path);
-			if (!c) {
-				lo = mid;
-				break;
-			}
-			if (c < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		lua_rawgeti(L, E, (lua_Integer)lo + 1);
+		lua_rawgeti(L, E, (lua_Integer)arr[i]->index + 1);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 }
@@ -204,15 +190,15 @@ static void S_site_table(lua_State *L, const struct render_opts *o)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct entry *e = s->entries[i];
 		lua_rawgeti(L, E, (lua_Integer)i + 1);
-		S_entry_list(L, E, s, e->see, e->nsee);
+		S_entry_list(L, E, e->see, e->nsee);
 		lua_setfield(L, -2, "see_also");
-		S_entry_list(L, E, s, e->backlinks, e->nbacklinks);
+		S_entry_list(L, E, e->backlinks, e->nbacklinks);
 		lua_setfield(L, -2, "backlinks");
 		struct entry *pn[2] = { e->prev, e->next };
 		for (int k = 0; k < 2; k++) {
 			if (!pn[k])
 				continue;
-			S_entry_list(L, E, s, &pn[k], 1);
+			S_entry_list(L, E, &pn[k], 1);
 			lua_rawgeti(L, -1, 1);
 			lua_setfield(L, -3, k ? "next" : "prev");
 			lua_pop(L, 1);
@@ -239,7 +225,7 @@ static void S_site_table(lua_State *L, const struct render_opts *o)
 		char *url = xasprintf("%s/index.html", sec->name);
 		S_setstr(L, "url", url);
 		free(url);
-		S_entry_list(L, E, s, sec->entries, sec->n);
+		S_entry_list(L, E, sec->entries, sec->n);
 		lua_setfield(L, -2, "entries");
 		lua_pushvalue(L, -1);
 		lua_setfield(L, -3, sec->name);
@@ -256,7 +242,7 @@ static void S_site_table(lua_State *L, const struct render_opts *o)
 		S_setstr(L, "url", t->url);
 		lua_pushinteger(L, (lua_Integer)t->n);
 		lua_setfield(L, -2, "count");
-		S_entry_list(L, E, s, t->entries, t->n);
+		S_entry_list(L, E, t->entries, t->n);
 		lua_setfield(L, -2, "entries");
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
@@ -362,7 +348,12 @@ static void S_render_pages(struct job *j, size_t first, size_t step)
 		return;
 	}
 	lua_State *L = tpl_state(t);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	S_site_table(L, o);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (getenv("KB_TIMES"))
+		fprintf(stderr, "kb: site table %.3fs\n", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	int site = lua_gettop(L);
 	for (size_t i = first; i < j->npages; i += step) {
 		const struct page *p = &j->pages[i];

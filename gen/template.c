@@ -9,6 +9,7 @@
  */
 #include "template.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,30 +26,19 @@ struct tpl {
 };
 
 static const char prelude[] =
-	"local loader, G = ...\n"
+	"local loader, G, safe_mt = ...\n"
 	"local templates, stack = {}, {}\n"
-	"local safe_mt = {__tostring = function(s) return s[1] end}\n"
-	"local gsub, concat, type, tostring = string.gsub, table.concat, type, tostring\n"
-	"local ents = {['&']='&amp;', ['<']='&lt;', ['>']='&gt;', ['\"']='&quot;', [\"'\"]='&#39;'}\n"
+	"local concat, getmetatable, setmetatable = table.concat, getmetatable, setmetatable\n"
+	"local G_mt = {__index = G}\n"
 	"function G.raw(s)\n"
 	"  if getmetatable(s) == safe_mt then return s end\n"
 	"  return setmetatable({s == nil and '' or tostring(s)}, safe_mt)\n"
 	"end\n"
-	"function G.esc(v)\n"
-	"  if v == nil then return '' end\n"
-	"  if getmetatable(v) == safe_mt then return v[1] end\n"
-	"  return (gsub(tostring(v), '[&<>\"\\']', ents))\n"
-	"end\n"
-	"function G.url(to)\n"
-	"  if type(to) ~= 'string' or to:find('^%a[%w+.-]*:') or to:sub(1,1) == '#' then return to end\n"
-	"  local _, depth = gsub(G._page_url or '', '/', '')\n"
-	"  return string.rep('../', depth) .. to\n"
-	"end\n"
 	"local function render(name, ctx)\n"
 	"  local f = templates[name]\n"
 	"  if not f then f = loader(name); templates[name] = f end\n"
-	"  local env = setmetatable({}, {__index = function(_, k)\n"
-	"    local v = ctx[k]; if v == nil then return G[k] end; return v end})\n"
+	"  if getmetatable(ctx) == nil then setmetatable(ctx, G_mt) end\n"
+	"  local env = setmetatable({}, {__index = ctx})\n"
 	"  local frame = {ctx = ctx}\n"
 	"  stack[#stack + 1] = frame\n"
 	"  local out = {}\n"
@@ -65,6 +55,75 @@ static const char prelude[] =
 	"end\n"
 	"function G.layout(name) stack[#stack].layout = name end\n"
 	"return render\n";
+
+#define REG_SAFE "kb.safe"    /* registry: the metatable of raw strings */
+#define REG_DEPTH "kb.depth"  /* registry: '/' count of the page's URL */
+
+/* esc(v) -> string: v HTML-escaped; nil gives "", raw strings pass. (-1, +1, m) */
+static int S_esc(lua_State *L)
+{
+	if (lua_isnoneornil(L, 1)) {
+		lua_pushliteral(L, "");
+		return 1;
+	}
+	if (lua_getmetatable(L, 1)) {
+		lua_getfield(L, LUA_REGISTRYINDEX, REG_SAFE);
+		int safe = lua_rawequal(L, -1, -2);
+		lua_pop(L, 2);
+		if (safe) {
+			lua_rawgeti(L, 1, 1);
+			return 1;
+		}
+	}
+	size_t len;
+	const char *s = luaL_tolstring(L, 1, &len);
+	size_t i = 0;
+	while (i < len && !strchr("&<>\"'", s[i]))
+		i++;
+	if (i == len)
+		return 1; /* nothing to escape: the string itself */
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	for (i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '&': luaL_addstring(&b, "&amp;"); break;
+		case '<': luaL_addstring(&b, "&lt;"); break;
+		case '>': luaL_addstring(&b, "&gt;"); break;
+		case '"': luaL_addstring(&b, "&quot;"); break;
+		case '\'': luaL_addstring(&b, "&#39;"); break;
+		default: luaL_addchar(&b, s[i]);
+		}
+	}
+	luaL_pushresult(&b);
+	return 1;
+}
+
+/* url(to) -> to made relative to the current page; absolute URLs and
+ * "#anchors" are returned as they are. (-1, +1, m) */
+static int S_url(lua_State *L)
+{
+	if (lua_type(L, 1) != LUA_TSTRING) {
+		lua_settop(L, 1);
+		return 1;
+	}
+	const char *to = lua_tostring(L, 1);
+	const char *p = to;
+	while (*p && (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.'))
+		p++;
+	if (*to == '#' || *to == '/' || (*p == ':' && p != to)) {
+		lua_settop(L, 1);
+		return 1;
+	}
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_DEPTH);
+	lua_Integer depth = lua_tointeger(L, -1);
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	for (lua_Integer i = 0; i < depth; i++)
+		luaL_addstring(&b, "../");
+	luaL_addstring(&b, to);
+	luaL_pushresult(&b);
+	return 1;
+}
 
 /* ---- the sandbox ---- */
 
@@ -229,11 +288,22 @@ struct tpl *tpl_new(const char *dir)
 	t->dir = xstrdup(dir);
 	lua_pushlightuserdata(L, t);
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_TPL);
+	lua_pushcfunction(L, S_esc);
+	lua_setglobal(L, "esc");
+	lua_pushcfunction(L, S_url);
+	lua_setglobal(L, "url");
+	lua_newtable(L);
+	lua_pushvalue(L, -1);
+	lua_setfield(L, LUA_REGISTRYINDEX, REG_SAFE);
+	lua_pushcfunction(L, S_esc);
+	lua_setfield(L, -2, "__tostring");
+	lua_pop(L, 1);
 	if (luaL_loadbufferx(L, prelude, sizeof(prelude) - 1, "=prelude", "t") != LUA_OK)
 		goto fail;
 	lua_pushcfunction(L, S_loader);
 	lua_pushglobaltable(L);
-	if (lua_pcall(L, 2, 1, 0) != LUA_OK)
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_SAFE);
+	if (lua_pcall(L, 3, 1, 0) != LUA_OK)
 		goto fail;
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_RENDER);
 	return t;
@@ -254,8 +324,11 @@ int tpl_render(struct tpl *t, const char *name, const char *page_url,
 {
 	lua_State *L = t->L;
 	int ctx = lua_gettop(L);
-	lua_pushstring(L, page_url ? page_url : "");
-	lua_setglobal(L, "_page_url");
+	lua_Integer depth = 0;
+	for (const char *p = page_url ? page_url : ""; *p; p++)
+		depth += *p == '/';
+	lua_pushinteger(L, depth);
+	lua_setfield(L, LUA_REGISTRYINDEX, REG_DEPTH);
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_RENDER);
 	lua_pushstring(L, name);
 	lua_pushvalue(L, ctx);

@@ -114,7 +114,7 @@ static void test_markdown_links_rewritten_and_checked(void **state)
 	assert_int_equal(f.d.errors, 3);
 	assert_int_equal(a->nlinks, 2); /* b and r, each once */
 
-	markdown_render(a, NULL, 0);
+	markdown_finish(a, NULL);
 	assert_non_null(strstr(a->html, "<h2 id=\"intro\">"));
 	assert_non_null(strstr(a->html, "<h2 id=\"intro-1\">"));
 	assert_non_null(strstr(a->html, "href=\"../topics/b.html\""));
@@ -137,7 +137,7 @@ static void test_markdown_safe_by_default(void **state)
 	S_site(&f, P, T, 1);
 	struct entry *a = f.site.entries[0];
 	assert_true(S_has(&f.d, "content/topics/a.md:8:1: warning: unsafe link target dropped: 'javascript:alert(1)'"));
-	markdown_render(a, NULL, 0);
+	markdown_finish(a, NULL);
 	assert_null(strstr(a->html, "onclick"));
 	assert_null(strstr(a->html, "<iframe"));
 	assert_null(strstr(a->html, "javascript:"));
@@ -157,7 +157,7 @@ static void test_markdown_gfm_extensions(void **state)
 	struct fixture f;
 	S_site(&f, P, T, 1);
 	struct entry *a = f.site.entries[0];
-	markdown_render(a, NULL, 0);
+	markdown_finish(a, NULL);
 	assert_non_null(strstr(a->html, "<table>"));
 	assert_non_null(strstr(a->html, "<del>old</del>"));
 	assert_non_null(strstr(a->html, "<a href=\"https://example.org\">"));

@@ -1,0 +1,213 @@
+/* kb — the site's only script: copy buttons on code blocks and the search
+ * box (Pagefind). Progressive enhancement: every page works without it.
+ * No request leaves the site: Pagefind's files are under pagefind/ next to
+ * index.html, written by `pagefind --site` after `kb build`. */
+(function () {
+  'use strict';
+
+  /* ---- copy buttons ---- */
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    return new Promise(function (resolve, reject) {
+      var ta = document.createElement('textarea');
+      ta.value = text;
+      ta.setAttribute('readonly', '');
+      ta.style.position = 'fixed';
+      ta.style.opacity = '0';
+      document.body.appendChild(ta);
+      ta.select();
+      var ok = false;
+      try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+      document.body.removeChild(ta);
+      if (ok) resolve(); else reject(new Error('copy failed'));
+    });
+  }
+
+  function addCopyButtons() {
+    var blocks = document.querySelectorAll('main pre > code');
+    blocks.forEach(function (code) {
+      var pre = code.parentNode;
+      if (pre.classList.contains('snippet-output')) return;
+      var wrap = document.createElement('div');
+      wrap.className = 'code-wrap';
+      pre.parentNode.insertBefore(wrap, pre);
+      wrap.appendChild(pre);
+      var btn = document.createElement('button');
+      btn.type = 'button';
+      btn.className = 'copy';
+      btn.textContent = 'Copy';
+      btn.setAttribute('aria-label', 'Copy code to clipboard');
+      btn.addEventListener('click', function () {
+        copyText(code.textContent).then(function () {
+          btn.textContent = 'Copied';
+          btn.dataset.state = 'done';
+        }, function () {
+          btn.textContent = 'Press Ctrl+C';
+          var r = document.createRange();
+          r.selectNodeContents(code);
+          var sel = window.getSelection();
+          sel.removeAllRanges();
+          sel.addRange(r);
+        });
+        setTimeout(function () {
+          btn.textContent = 'Copy';
+          delete btn.dataset.state;
+        }, 2000);
+      });
+      wrap.appendChild(btn);
+    });
+  }
+
+  /* ---- search ---- */
+
+  var FILE_HELP = 'Search needs a web server: run <code>kb serve</code>, ' +
+    'or <code>kb search WORDS</code> in a terminal.';
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  function setupSearch() {
+    var box = document.querySelector('.search');
+    if (!box) return;
+    var input = box.querySelector('input');
+    var form = box.querySelector('form');
+    var root = box.getAttribute('data-root') || './';
+    var rootUrl = new URL(root, location.href);
+
+    var panel = el('div', 'search-panel');
+    panel.id = 'search-panel';
+    panel.hidden = true;
+    var status = el('p', 'search-status');
+    status.setAttribute('role', 'status');
+    status.setAttribute('aria-live', 'polite');
+    var list = el('ul', 'search-results');
+    list.id = 'search-results';
+    list.setAttribute('aria-label', 'Search results');
+    panel.appendChild(status);
+    panel.appendChild(list);
+    box.appendChild(panel);
+    input.setAttribute('aria-controls', 'search-panel');
+    input.setAttribute('aria-expanded', 'false');
+
+    function open() { panel.hidden = false; input.setAttribute('aria-expanded', 'true'); }
+    function close() { panel.hidden = true; input.setAttribute('aria-expanded', 'false'); }
+
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var first = list.querySelector('a');
+      if (first) location.href = first.href;
+    });
+
+    if (location.protocol === 'file:') {
+      var help = el('p', 'search-help');
+      help.id = 'search-file-help';
+      help.innerHTML = FILE_HELP;
+      panel.insertBefore(help, status);
+      input.setAttribute('aria-describedby', 'search-file-help');
+      input.addEventListener('focus', open);
+      input.addEventListener('input', open);
+      box.addEventListener('focusout', function (ev) {
+        if (!box.contains(ev.relatedTarget)) close();
+      });
+      input.addEventListener('keydown', function (ev) {
+        if (ev.key === 'Escape') close();
+      });
+      return;
+    }
+
+    var pagefind = null, loading = null, seq = 0;
+    function load() {
+      if (!loading) {
+        loading = import(new URL('pagefind/pagefind.js', rootUrl).href).then(function (pf) {
+          pagefind = pf;
+          return pf.options({ baseUrl: rootUrl.pathname }).then(function () {
+            if (pf.init) return pf.init();
+          });
+        });
+      }
+      return loading;
+    }
+
+    function render(q, results, total) {
+      list.textContent = '';
+      if (!q) { status.textContent = ''; close(); return; }
+      status.textContent = total === 0 ? 'No results for “' + q + '”. From a terminal, kb search suggests close matches.'
+        : total + ' result' + (total === 1 ? '' : 's') + (total > results.length ? ', showing ' + results.length : '');
+      results.forEach(function (r) {
+        var li = el('li');
+        var a = el('a');
+        a.href = r.url;
+        var t = el('span', 'r-title', (r.meta && r.meta.title) || r.url);
+        if (r.meta && r.meta.section) t.appendChild(el('span', 'r-section', r.meta.section));
+        var x = el('span', 'r-excerpt');
+        x.innerHTML = r.excerpt || ''; /* Pagefind escapes the text and adds <mark> */
+        a.appendChild(t);
+        a.appendChild(x);
+        li.appendChild(a);
+        list.appendChild(li);
+      });
+      open();
+    }
+
+    function run() {
+      var q = input.value.trim();
+      var mine = ++seq;
+      if (!q) { render('', [], 0); return; }
+      load().then(function () {
+        return pagefind.debouncedSearch(q, {}, 150);
+      }).then(function (search) {
+        if (!search || mine !== seq) return null; /* superseded */
+        return Promise.all(search.results.slice(0, 8).map(function (r) { return r.data(); }))
+          .then(function (data) { if (mine === seq) render(q, data, search.results.length); });
+      }).catch(function () {
+        list.textContent = '';
+        status.innerHTML = 'Search is not available here (the index is missing). ' +
+          'From a terminal: <code>kb search WORDS</code>.';
+        open();
+      });
+    }
+
+    input.addEventListener('focus', function () { load().catch(function () {}); if (list.firstChild) open(); });
+    input.addEventListener('input', run);
+
+    function links() { return Array.prototype.slice.call(list.querySelectorAll('a')); }
+    box.addEventListener('keydown', function (ev) {
+      var ls = links(), i = ls.indexOf(document.activeElement);
+      if (ev.key === 'Escape') {
+        close();
+        input.focus();
+      } else if (ev.key === 'ArrowDown' && ls.length) {
+        ev.preventDefault();
+        open();
+        ls[Math.min(i + 1, ls.length - 1)].focus();
+      } else if (ev.key === 'ArrowUp' && i >= 0) {
+        ev.preventDefault();
+        if (i === 0) input.focus(); else ls[i - 1].focus();
+      }
+    });
+    box.addEventListener('focusout', function (ev) {
+      if (!box.contains(ev.relatedTarget)) close();
+    });
+    document.addEventListener('keydown', function (ev) {
+      var t = ev.target;
+      if (ev.key === '/' && !(t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t.isContentEditable)) {
+        ev.preventDefault();
+        input.focus();
+      }
+    });
+  }
+
+  function start() {
+    addCopyButtons();
+    setupSearch();
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
