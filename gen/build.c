@@ -89,7 +89,16 @@ static void S_mark(struct state *st, const char *stage)
 	if (!getenv("KB_TIMES"))
 		return;
 	double now = S_now();
-	fprintf(stderr, "kb: %-10s %.3fs\n", stage, now - (last ? last : st->t0));
+	long rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		long size;
+		if (fscanf(f, "%ld %ld", &size, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	fprintf(stderr, "kb: %-10s %.3fs  rss %ld MB\n", stage, now - (last ? last : st->t0),
+		rss * sysconf(_SC_PAGESIZE) / (1024 * 1024));
 	last = now;
 }
 

@@ -8,6 +8,7 @@
 
 #include "build.h"
 #include "search.h"
+#include "serve.h"
 
 const char *kb_version(void);
 
@@ -21,6 +22,7 @@ static const struct command commands[] = {
 	{ "build", cmd_build, "build the site from content/ into site/" },
 	{ "check", cmd_check, "verify entries, links and snippets; write nothing" },
 	{ "search", cmd_search, "search the built site from the terminal" },
+	{ "serve", cmd_serve, "preview the site on 127.0.0.1 with live reload" },
 	{ "new", cmd_new, "create an entry with its section's front matter" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -436,6 +436,11 @@ void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
 	mem->free(html);
 	cmark_llist_free(mem, exts);
 	cmark_node_free(doc);
+	/* The source is no longer needed: pages are built from what was
+	 * extracted above. */
+	free(e->text);
+	e->text = NULL;
+	e->body = "";
 }
 
 /* ---- finish ---- */

@@ -238,10 +238,15 @@ int read_file(const char *path, char **out, size_t *out_len)
 		return -1;
 	struct buf b = BUF_INIT;
 	struct stat st;
-	if (fstat(fd, &st) == 0 && st.st_size > 0)
-		buf_grow(&b, (size_t)st.st_size);
+	size_t chunk = 65536;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		/* Exactly the file's size, plus one byte to see the end. */
+		buf_grow(&b, (size_t)st.st_size + 1);
+		chunk = 4096;
+	}
 	for (;;) {
-		buf_grow(&b, 65536);
+		if (b.cap - b.len - 1 == 0 || b.cap == 0)
+			buf_grow(&b, chunk);
 		ssize_t n = read(fd, b.data + b.len, b.cap - b.len - 1);
 		if (n < 0) {
 			if (errno == EINTR)
