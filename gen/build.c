@@ -58,6 +58,7 @@ struct state {
 	struct history *hist;
 	struct diags d;
 	struct diags *per;       /* one per entry, for the parallel stages */
+	char *selected;          /* --changed-since: entries to check, or NULL */
 	int tty;
 	double t0;
 };
@@ -244,12 +245,38 @@ static int S_load(struct state *st)
 	return 0;
 }
 
+/* Adds what git knows of path to the entry's history. */
+static void S_add_history(struct entry *e, const struct history *h, const char *path,
+			  int own)
+{
+	const struct file_history *f = history_get(h, path);
+	if (!f)
+		return;
+	struct entry_history *eh = &e->hist;
+	eh->known = 1;
+	if (own && f->uncommitted)
+		eh->uncommitted = 1;
+	if (!f->last_unknown && f->last_time > eh->last)
+		eh->last = f->last_time;
+	if (!f->first_unknown && f->first_time && (!eh->first || f->first_time < eh->first))
+		eh->first = f->first_time;
+	eh->commits += f->commits;
+	for (size_t i = 0; i < f->contributors.n; i++)
+		if (!strlist_contains(&eh->contributors, f->contributors.items[i]))
+			strlist_push(&eh->contributors, f->contributors.items[i]);
+}
+
 static void S_history(struct state *st)
 {
 	if (history_load(&st->hist, ".", &st->d) < 0 || !st->hist)
 		return;
-	for (size_t i = 0; i < st->site.n; i++)
-		st->site.entries[i]->history = history_get(st->hist, st->site.entries[i]->path);
+	for (size_t i = 0; i < st->site.n; i++) {
+		struct entry *e = st->site.entries[i];
+		S_add_history(e, st->hist, e->path, 1);
+		for (size_t j = 0; j < e->nsnippets; j++)
+			if (e->snippets[j]->file)
+				S_add_history(e, st->hist, e->snippets[j]->file, 0);
+	}
 }
 
 static void S_collect_snippets(struct state *st, struct snippet ***out, size_t *n)
@@ -259,9 +286,106 @@ static void S_collect_snippets(struct state *st, struct snippet ***out, size_t *
 		total += st->site.entries[i]->nsnippets;
 	*out = xmalloc((total ? total : 1) * sizeof(**out));
 	*n = 0;
-	for (size_t i = 0; i < st->site.n; i++)
+	for (size_t i = 0; i < st->site.n; i++) {
+		if (st->selected && !st->selected[i])
+			continue;
 		for (size_t j = 0; j < st->site.entries[i]->nsnippets; j++)
 			(*out)[(*n)++] = st->site.entries[i]->snippets[j];
+	}
+}
+
+static int S_bsearch_str(const struct strlist *l, const char *s)
+{
+	size_t lo = 0, hi = l->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(l->items[mid], s);
+		if (!c)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* Why entry e must be checked when `changed` files changed, or NULL. */
+static const char *S_why_selected(const struct entry *e, const struct strlist *changed)
+{
+	if (S_bsearch_str(changed, e->path))
+		return "changed";
+	for (size_t j = 0; j < e->nsnippets; j++)
+		if (e->snippets[j]->file && S_bsearch_str(changed, e->snippets[j]->file))
+			return "includes a changed snippet";
+	for (size_t j = 0; j < e->nuses; j++)
+		if (e->uses[j].target && S_bsearch_str(changed, e->uses[j].target))
+			return "links to a changed or removed entry";
+	for (size_t j = 0; j < e->nsee; j++)
+		if (S_bsearch_str(changed, e->see[j]->path))
+			return "lists a changed entry in see_also";
+	return NULL;
+}
+
+/* kb check --changed-since REF: marks the entries to check and says why.
+ * Returns 0, or 2 (usage) when REF is unknown. */
+static int S_select_changed(struct state *st)
+{
+	struct strlist changed = STRLIST_INIT;
+	char *err = NULL;
+	if (history_changed_since(&changed, ".", st->o->changed_since, &err) < 0) {
+		fprintf(stderr, "kb: %s\n", err ? err : "cannot compare with that revision");
+		free(err);
+		strlist_release(&changed);
+		return 2;
+	}
+	strlist_sort(&changed);
+	st->selected = xcalloc(st->site.n ? st->site.n : 1, 1);
+	size_t count = 0;
+	for (size_t i = 0; i < st->site.n; i++)
+		if (S_why_selected(st->site.entries[i], &changed))
+			count++;
+	printf("kb: %zu file%s changed since %s; checking %zu entr%s:\n", changed.n,
+	       changed.n == 1 ? "" : "s", st->o->changed_since, count, count == 1 ? "y" : "ies");
+	for (size_t i = 0; i < st->site.n; i++) {
+		const char *why = S_why_selected(st->site.entries[i], &changed);
+		if (why) {
+			st->selected[i] = 1;
+			printf("  %s (%s)\n", st->site.entries[i]->path, why);
+		}
+	}
+	fflush(stdout);
+	strlist_release(&changed);
+	return 0;
+}
+
+/* Drops the messages about entries that were not selected. */
+static void S_filter_diags(struct state *st)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < st->d.n; i++) {
+		struct diag *g = &st->d.items[i];
+		int keep = 1;
+		if (g->file) {
+			for (size_t j = 0; j < st->site.n; j++) {
+				if (!strcmp(st->site.entries[j]->path, g->file)) {
+					keep = st->selected[j];
+					break;
+				}
+			}
+		}
+		if (keep) {
+			st->d.items[k++] = *g;
+		} else {
+			if (g->level == DIAG_ERROR)
+				st->d.errors--;
+			else if (g->level == DIAG_WARNING)
+				st->d.warnings--;
+			free(g->file);
+			free(g->msg);
+		}
+	}
+	st->d.n = k;
 }
 
 static int S_verify(struct state *st)
@@ -426,7 +550,8 @@ static int S_write(struct state *st, const char *fp)
 	int indexing = !st->o->check && pthread_create(&ith, NULL, S_index_thread, &ij) == 0;
 	char *templates = S_templates_dir();
 	struct render_opts ro = {
-		&st->cfg, &st->site, &st->tags, templates, target, date, st->o->jobs,
+		&st->cfg, &st->site, &st->tags, templates, target, date, st->hist,
+		st->o->jobs,
 	};
 	long pages = render_site(&ro, &st->d);
 	free(templates);
@@ -489,6 +614,7 @@ static int S_finish(struct state *st, int rc)
 	config_release(&st->cfg);
 	history_free(st->hist);
 	free(st->per);
+	free(st->selected);
 	diag_release(&st->d);
 	git_libgit2_shutdown();
 	if (rc == 2)
@@ -517,6 +643,10 @@ static int S_run(const struct build_opts *o)
 		}
 	}
 	int rc = S_load(&st);
+	if (rc == 0 && o->changed_since && (rc = S_select_changed(&st)) != 0) {
+		free(fp);
+		return S_finish(&st, rc);
+	}
 	if (rc == 0) {
 		S_history(&st);
 		S_mark(&st, "history");
@@ -526,6 +656,8 @@ static int S_run(const struct build_opts *o)
 	}
 	if (rc == 0 && !o->list_skipped && !o->stress && (!st.d.errors || o->check))
 		rc = S_write(&st, fp);
+	if (st.selected)
+		S_filter_diags(&st);
 	free(fp);
 	return S_finish(&st, rc);
 }

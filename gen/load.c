@@ -520,6 +520,7 @@ void entry_free(struct entry *e)
 	free(e->fields);
 	free(e->text);
 	free(e->url);
+	strlist_release(&e->hist.contributors);
 	markdown_entry_release(e);
 	free(e->links);
 	free(e->backlinks);

@@ -35,6 +35,16 @@ struct code_block {         /* a fenced code block of the body */
 	struct snippet *snippet; /* borrowed from entry->snippets, or NULL */
 };
 
+/* What git knows about an entry: its own file and the snippet files it
+ * includes, together. */
+struct entry_history {
+	int known;             /* 0: no git data for this entry */
+	int uncommitted;       /* the entry file is not in HEAD yet */
+	long long first, last; /* unix seconds, 0 when unknown */
+	unsigned commits;
+	struct strlist contributors; /* most active first */
+};
+
 struct link_use {          /* a relative link to another entry */
 	char *target;      /* "content/topics/gil.md", NULL: this page */
 	char *href;        /* the link as written, without its anchor */
@@ -81,7 +91,7 @@ struct entry {
 	size_t nbacklinks;
 	struct entry **see;     /* see_also resolved */
 	size_t nsee;
-	const struct file_history *history;
+	struct entry_history hist;  /* the entry's file and its snippet files */
 	struct entry *prev, *next; /* within the section, by title */
 };
 

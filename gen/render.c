@@ -24,7 +24,10 @@
 #include "snippet.h"
 #include "template.h"
 
-enum page_kind { P_ENTRY, P_SECTION, P_TAG, P_TAGS, P_HOME, P_MATRIX, P_404 };
+enum page_kind {
+	P_ENTRY, P_SECTION, P_TAG, P_TAGS, P_HOME, P_MATRIX, P_404, P_RECENT,
+	P_FEED, P_SITEMAP,
+};
 
 struct page {
 	enum page_kind kind;
@@ -41,6 +44,19 @@ struct job {
 };
 
 /* ---- Lua data ---- */
+
+char *render_expand(const char *tmpl, const char *path)
+{
+	struct buf b = BUF_INIT;
+	const char *p = tmpl, *q;
+	while ((q = strstr(p, "{path}"))) {
+		buf_put(&b, p, (size_t)(q - p));
+		buf_puts(&b, path);
+		p = q + 6;
+	}
+	buf_puts(&b, p);
+	return buf_detach(&b);
+}
 
 static void S_setstr(lua_State *L, const char *k, const char *v)
 {
@@ -88,30 +104,21 @@ static void S_date(lua_State *L, const char *k, long long t)
 
 static void S_history(lua_State *L, const struct entry *e, const struct config *cfg)
 {
-	const struct file_history *h = e->history;
-	if (!h)
+	const struct entry_history *h = &e->hist;
+	if (!h->known)
 		return;
 	lua_newtable(L);
 	lua_pushboolean(L, h->uncommitted);
 	lua_setfield(L, -2, "uncommitted");
-	if (!h->last_unknown)
-		S_date(L, "updated", h->last_time);
-	if (!h->first_unknown)
-		S_date(L, "created", h->first_time);
+	S_date(L, "updated", h->last);
+	S_date(L, "created", h->first);
 	lua_pushinteger(L, h->commits);
 	lua_setfield(L, -2, "commits");
 	S_strlist(L, "contributors", &h->contributors);
 	if (*cfg->history_url) {
-		struct buf b = BUF_INIT;
-		const char *p = cfg->history_url, *q;
-		while ((q = strstr(p, "{path}"))) {
-			buf_put(&b, p, (size_t)(q - p));
-			buf_puts(&b, e->path);
-			p = q + 6;
-		}
-		buf_puts(&b, p);
-		S_setstr(L, "history_url", b.data);
-		buf_release(&b);
+		char *u = render_expand(cfg->history_url, e->path);
+		S_setstr(L, "history_url", u);
+		free(u);
 	}
 	lua_setfield(L, -2, "history");
 }
@@ -155,12 +162,8 @@ static void S_entry_table(lua_State *L, const struct entry *e,
 	lua_pushinteger(L, (lua_Integer)e->nsnippets);
 	lua_setfield(L, -2, "nsnippets");
 	if (*o->cfg->source_url) {
-		char *u = NULL;
-		const char *p = strstr(o->cfg->source_url, "{path}");
-		if (p)
-			u = xasprintf("%.*s%s%s", (int)(p - o->cfg->source_url),
-				      o->cfg->source_url, e->path, p + 6);
-		S_setstr(L, "source_url", u ? u : o->cfg->source_url);
+		char *u = render_expand(o->cfg->source_url, e->path);
+		S_setstr(L, "source_url", u);
 		free(u);
 	}
 	S_history(L, e, o->cfg);
@@ -173,6 +176,50 @@ static void S_entry_list(lua_State *L, int E, struct entry *const *arr, size_t n
 	lua_createtable(L, (int)n, 0);
 	for (size_t i = 0; i < n; i++) {
 		lua_rawgeti(L, E, (lua_Integer)arr[i]->index + 1);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+}
+
+static void S_time(lua_State *L, const char *k, long long t, const char *fmt)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	char b[40];
+	strftime(b, sizeof(b), fmt, &tm);
+	S_setstr(L, k, b);
+}
+
+static int S_cmp_path_key(const void *key, const void *elem)
+{
+	return strcmp(key, (*(struct entry *const *)elem)->path);
+}
+
+/* Pushes site.recent: the last changes to entries, newest first. */
+static void S_recent(lua_State *L, int E, const struct render_opts *o)
+{
+	static const char *const status[] = { "added", "modified", "deleted", "renamed" };
+	const struct history_change *c = NULL;
+	size_t n = o->hist ? history_recent(o->hist, &c) : 0;
+	lua_createtable(L, (int)n, 0);
+	for (size_t i = 0; i < n; i++) {
+		lua_createtable(L, 0, 12);
+		S_setstr(L, "oid", c[i].oid);
+		S_setstr(L, "short_oid", c[i].short_oid);
+		S_setstr(L, "author", c[i].author);
+		S_setstr(L, "summary", c[i].summary);
+		S_setstr(L, "path", c[i].path);
+		if (c[i].old_path)
+			S_setstr(L, "old_path", c[i].old_path);
+		S_setstr(L, "status", status[c[i].status]);
+		S_time(L, "date", c[i].time, "%Y-%m-%d");
+		S_time(L, "time", c[i].time, "%Y-%m-%dT%H:%M:%SZ");
+		struct entry **hit = bsearch(c[i].path, o->site->entries, o->site->n,
+					     sizeof(*o->site->entries), S_cmp_path_key);
+		if (hit) {
+			lua_rawgeti(L, E, (lua_Integer)(*hit)->index + 1);
+			lua_setfield(L, -2, "entry");
+		}
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 }
@@ -248,6 +295,9 @@ static void S_site_table(lua_State *L, const struct render_opts *o)
 	}
 	lua_setfield(L, S, "tags");
 
+	S_recent(L, E, o);
+	lua_setfield(L, S, "recent");
+
 	lua_newtable(L);
 	const char *label, *key;
 	for (size_t i = 0; (key = load_facet(i, &label)); i++) {
@@ -276,10 +326,11 @@ static void S_toc(lua_State *L, const struct entry *e)
 
 static const char *const templates_of[] = {
 	"entry.html", "section.html", "tag.html", "tags.html", "home.html",
-	"matrix.html", "404.html",
+	"matrix.html", "404.html", "recent.html", "feed.xml", "sitemap.xml",
 };
 static const char *const kinds[] = {
-	"entry", "section", "tag", "tags", "home", "matrix", "404",
+	"entry", "section", "tag", "tags", "home", "matrix", "404", "recent",
+	"feed", "sitemap",
 };
 
 /* Pushes the page table for p. */
@@ -330,6 +381,9 @@ static void S_page_table(lua_State *L, int site, const struct page *p,
 	case P_HOME: S_setstr(L, "title", o->cfg->title); break;
 	case P_MATRIX: S_setstr(L, "title", "Concurrency across languages"); break;
 	case P_404: S_setstr(L, "title", "Page not found"); break;
+	case P_RECENT: S_setstr(L, "title", "Recent changes"); break;
+	case P_FEED: S_setstr(L, "title", "Recent changes"); break;
+	case P_SITEMAP: break;
 	}
 	if (*o->cfg->base_url && p->kind != P_404) {
 		char *c = xasprintf("%s%s", o->cfg->base_url, p->url);
@@ -453,6 +507,10 @@ long render_site(const struct render_opts *o, struct diags *d)
 	S_add_page(&j, &cap, P_HOME, xstrdup("index.html"), 0);
 	S_add_page(&j, &cap, P_MATRIX, xstrdup("compare.html"), 0);
 	S_add_page(&j, &cap, P_404, xstrdup("404.html"), 0);
+	S_add_page(&j, &cap, P_RECENT, xstrdup("recent.html"), 0);
+	S_add_page(&j, &cap, P_FEED, xstrdup("feed.xml"), 0);
+	if (*o->cfg->base_url)
+		S_add_page(&j, &cap, P_SITEMAP, xstrdup("sitemap.xml"), 0);
 
 	int jobs = o->jobs < 1 ? 1 : o->jobs;
 	if (jobs > 1 && j.npages < 64)

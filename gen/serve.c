@@ -290,6 +290,8 @@ static void S_put_errors(struct buf *b, const char *text)
 		buf_put(b, text, n);
 		buf_putc(b, '\n');
 		text += n;
+		if (*text == '\r' && text[1] == '\n')
+			text++;
 		if (*text)
 			text++;
 	}

@@ -61,6 +61,14 @@
     });
   }
 
+  /* Keyboard users scroll wide code and tables with the arrow keys once
+   * they can focus them (WCAG 2.1.1). */
+  function focusableScrollers() {
+    document.querySelectorAll('main pre, main .body table').forEach(function (e) {
+      if (!e.hasAttribute('tabindex') && e.scrollWidth > e.clientWidth) e.setAttribute('tabindex', '0');
+    });
+  }
+
   /* ---- search ---- */
 
   var FILE_HELP = 'Search needs a web server: run <code>kb serve</code>, ' +
@@ -94,10 +102,9 @@
     panel.appendChild(list);
     box.appendChild(panel);
     input.setAttribute('aria-controls', 'search-panel');
-    input.setAttribute('aria-expanded', 'false');
 
-    function open() { panel.hidden = false; input.setAttribute('aria-expanded', 'true'); }
-    function close() { panel.hidden = true; input.setAttribute('aria-expanded', 'false'); }
+    function open() { panel.hidden = false; }
+    function close() { panel.hidden = true; }
 
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
@@ -206,6 +213,7 @@
 
   function start() {
     addCopyButtons();
+    focusableScrollers();
     setupSearch();
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
