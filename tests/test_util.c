@@ -1,0 +1,121 @@
+/* Shared helpers: slugs, paths, HTML escaping, buffers, diagnostics. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "util.h"
+
+static void test_util_slugify(void **state)
+{
+	(void)state;
+	const char *cases[][2] = {
+		{ "Threads vs. Processes", "threads-vs-processes" },
+		{ "  --GIL--  ", "gil" },
+		{ "PEP 703", "pep-703" },
+		{ "snake_case", "snake_case" },
+		{ "C++ & Rust", "c-rust" },
+		{ "", "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = slugify(cases[i][0]);
+		assert_string_equal(s, cases[i][1]);
+		free(s);
+	}
+}
+
+static void test_util_path_normalize(void **state)
+{
+	(void)state;
+	char *p = path_normalize("content/topics/../resources/./pep-703.md");
+	assert_string_equal(p, "content/resources/pep-703.md");
+	free(p);
+	p = path_normalize("content//topics/gil.md");
+	assert_string_equal(p, "content/topics/gil.md");
+	free(p);
+	/* climbing above the start is refused, not clamped */
+	assert_null(path_normalize("content/../../etc/passwd"));
+	p = path_up(2);
+	assert_string_equal(p, "../../");
+	free(p);
+}
+
+static void test_util_html_escaping(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT;
+	const char *s = "<a href=\"x\">Tom & Jerry's</a>";
+	buf_put_html(&b, s, strlen(s));
+	assert_string_equal(b.data, "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
+	buf_release(&b);
+}
+
+static void test_util_buf_grows(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT;
+	assert_string_equal(b.data, "");
+	for (int i = 0; i < 10000; i++)
+		buf_printf(&b, "%d,", i % 10);
+	assert_int_equal(b.len, 20000);
+	assert_int_equal(b.data[b.len], '\0');
+	char *s = buf_detach(&b);
+	assert_string_equal(b.data, "");
+	assert_int_equal(s[19998], '9');
+	free(s);
+}
+
+static void test_util_edit_distance(void **state)
+{
+	(void)state;
+	assert_int_equal(edit_distance("tittle", "title"), 1);
+	assert_int_equal(edit_distance("", "abc"), 3);
+	assert_int_equal(edit_distance("summary", "summary"), 0);
+}
+
+static void test_util_diags_sorted_by_file_and_line(void **state)
+{
+	(void)state;
+	struct diags d = DIAGS_INIT;
+	diag_add(&d, DIAG_ERROR, "content/b.md", 3, 1, "third");
+	diag_add(&d, DIAG_WARNING, "content/a.md", 9, 2, "second");
+	diag_add(&d, DIAG_ERROR, "content/a.md", 2, 7, "first");
+	diag_add(&d, DIAG_NOTE, NULL, 0, 0, "global");
+	assert_int_equal(d.errors, 2);
+	assert_int_equal(d.warnings, 1);
+	char path[] = "/tmp/kb-diag-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w+");
+	diag_print(&d, f);
+	fflush(f);
+	rewind(f);
+	char out[512] = { 0 };
+	size_t n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	remove(path);
+	assert_string_equal(out,
+		"kb: note: global\n"
+		"content/a.md:2:7: error: first\n"
+		"content/a.md:9:2: warning: second\n"
+		"content/b.md:3:1: error: third\n");
+	diag_release(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_util_slugify),
+		cmocka_unit_test(test_util_path_normalize),
+		cmocka_unit_test(test_util_html_escaping),
+		cmocka_unit_test(test_util_buf_grows),
+		cmocka_unit_test(test_util_edit_distance),
+		cmocka_unit_test(test_util_diags_sorted_by_file_and_line),
+	};
+	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}
