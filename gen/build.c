@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +51,15 @@ struct build_opts {
 	char **errors_out;       /* build_site(): the diagnostics as text */
 };
 
+struct state;
+
+struct index_job {
+	struct state *st;
+	const char *dir;
+	struct diags d;
+	int rc;
+};
+
 struct state {
 	const struct build_opts *o;
 	struct config cfg;
@@ -59,6 +69,13 @@ struct state {
 	struct diags d;
 	struct diags *per;       /* one per entry, for the parallel stages */
 	char *selected;          /* --changed-since: entries to check, or NULL */
+	struct output out;       /* kb build: the folder being written */
+	int out_open;
+	char *scratch;           /* kb check: a folder rendered into, then removed */
+	const char *target;      /* where pages go: out.tmp or scratch */
+	struct index_job ij;     /* the search index, written by its own thread */
+	pthread_t ith;
+	int indexing;
 	int tty;
 	double t0;
 };
@@ -86,10 +103,14 @@ static void S_progress(struct state *st, const char *fmt, ...)
 /* KB_TIMES=1 prints how long each stage took, for profiling. */
 static void S_mark(struct state *st, const char *stage)
 {
-	static double last;
+	static double last, lastcpu;
 	if (!getenv("KB_TIMES"))
 		return;
 	double now = S_now();
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+		     (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	long rss = 0;
 	FILE *f = fopen("/proc/self/statm", "r");
 	if (f) {
@@ -98,9 +119,11 @@ static void S_mark(struct state *st, const char *stage)
 			rss = 0;
 		fclose(f);
 	}
-	fprintf(stderr, "kb: %-10s %.3fs  rss %ld MB\n", stage, now - (last ? last : st->t0),
+	fprintf(stderr, "kb: %-10s %.3fs  cpu %.3fs  rss %ld MB\n", stage,
+		now - (last ? last : st->t0), cpu - lastcpu,
 		rss * sysconf(_SC_PAGESIZE) / (1024 * 1024));
 	last = now;
+	lastcpu = cpu;
 }
 
 static int S_cores(void)
@@ -229,7 +252,7 @@ static int S_load(struct state *st)
 		return -1;
 	}
 	config_load(&st->cfg, "kb.lua", &st->d);
-	if (load_site(&st->site, "content", &st->d) < 0)
+	if (load_site(&st->site, "content", st->o->jobs, &st->d) < 0)
 		return -1;
 	S_progress(st, "loaded %zu entries", st->site.n);
 	S_mark(st, "load");
@@ -473,13 +496,6 @@ static void S_date(char out[32])
 	strftime(out, 32, "%Y-%m-%d", &tm);
 }
 
-struct index_job {
-	struct state *st;
-	const char *dir;
-	struct diags d;
-	int rc;
-};
-
 static int S_index(struct state *st, const char *dir, struct diags *d)
 {
 	char *path = path_join(dir, SEARCH_INDEX_NAME), *err = NULL;
@@ -520,24 +536,74 @@ static void *S_index_thread(void *arg)
 	return NULL;
 }
 
-static int S_write(struct state *st, const char *fp)
+/* Creates the folder this run writes into: a temporary sibling of the
+ * output folder for kb build, a scratch folder for kb check. */
+static int S_open_output(struct state *st)
 {
-	struct output out;
-	const char *dir = st->o->out;
-	char *scratch = NULL;
 	if (st->o->check) {
-		scratch = xstrdup("/tmp/kb-check-XXXXXX");
-		if (!mkdtemp(scratch)) {
-			diag_add(&st->d, DIAG_ERROR, NULL, 0, 0, "cannot create a temporary folder");
-			free(scratch);
+		st->scratch = xstrdup("/tmp/kb-check-XXXXXX");
+		if (!mkdtemp(st->scratch)) {
+			diag_add(&st->d, DIAG_ERROR, NULL, 0, 0,
+				 "cannot create a temporary folder: %s", strerror(errno));
+			free(st->scratch);
+			st->scratch = NULL;
 			return -1;
 		}
-		dir = scratch;
-	} else if (output_begin(&out, dir, &st->d) < 0) {
+		st->target = st->scratch;
+		return 0;
+	}
+	if (output_begin(&st->out, st->o->out, &st->d) < 0)
+		return -1;
+	st->out_open = 1;
+	st->target = st->out.tmp;
+	return 0;
+}
+
+/* The index needs only what parsing extracted: it starts as soon as
+ * entries are parsed and runs beside every later stage. */
+static void S_start_index(struct state *st)
+{
+	if (st->o->check || !st->target)
+		return;
+	st->ij.st = st;
+	st->ij.dir = st->target;
+	st->indexing = pthread_create(&st->ith, NULL, S_index_thread, &st->ij) == 0;
+	if (!st->indexing)
+		st->ij.rc = S_index(st, st->target, &st->d);
+}
+
+static int S_join_index(struct state *st)
+{
+	if (st->indexing) {
+		pthread_join(st->ith, NULL);
+		st->indexing = 0;
+		diag_merge(&st->d, &st->ij.d);
+	}
+	return st->ij.rc;
+}
+
+/* Commits the new site when commit is set and nothing failed, else
+ * leaves the previous one as it was. Returns 0 when committed. */
+static int S_close_output(struct state *st, int commit)
+{
+	int rc = S_join_index(st) < 0 ? -1 : 0;
+	if (st->scratch) {
+		remove_tree(st->scratch);
+		free(st->scratch);
+		st->scratch = NULL;
+	}
+	if (!st->out_open)
+		return rc;
+	st->out_open = 0;
+	if (!commit || rc < 0 || st->d.errors) {
+		output_abort(&st->out);
 		return -1;
 	}
-	const char *target = st->o->check ? scratch : out.tmp;
+	return output_commit(&st->out, &st->d);
+}
 
+static int S_write(struct state *st, const char *fp)
+{
 	struct highlighter *hl = S_highlight(st);
 	S_mark(st, "highlight");
 	struct render_arg ra = { st, hl };
@@ -545,46 +611,26 @@ static int S_write(struct state *st, const char *fp)
 	S_mark(st, "markdown");
 	char date[32];
 	S_date(date);
-	struct index_job ij = { st, target, DIAGS_INIT, 0 };
-	pthread_t ith;
-	int indexing = !st->o->check && pthread_create(&ith, NULL, S_index_thread, &ij) == 0;
 	char *templates = S_templates_dir();
 	struct render_opts ro = {
-		&st->cfg, &st->site, &st->tags, templates, target, date, st->hist,
+		&st->cfg, &st->site, &st->tags, templates, st->target, date, st->hist,
 		st->o->jobs,
 	};
 	long pages = render_site(&ro, &st->d);
 	free(templates);
 	S_mark(st, "templates");
 	highlight_free(hl);
-	int rc = pages < 0 ? -1 : 0;
-	if (indexing) {
-		pthread_join(ith, NULL);
-		diag_merge(&st->d, &ij.d);
-		if (ij.rc < 0)
-			rc = -1;
-	} else if (!st->o->check && S_index(st, target, &st->d) < 0) {
-		rc = -1;
-	}
-	S_mark(st, "index");
-	if (rc == 0 && !st->o->check && fp) {
-		char *p = path_join(target, ".kb-fingerprint");
+	if (pages >= 0 && !st->o->check && fp) {
+		char *p = path_join(st->target, ".kb-fingerprint");
 		write_file(p, fp, strlen(fp));
 		free(p);
 	}
-	if (st->o->check) {
-		remove_tree(scratch);
-		free(scratch);
-	} else if (rc < 0 || st->d.errors) {
-		output_abort(&out);
-		rc = -1;
-	} else {
-		rc = output_commit(&out, &st->d);
-	}
+	int rc = S_close_output(st, pages >= 0);
+	S_mark(st, "index");
 	if (rc == 0 && st->tty)
 		fprintf(stderr, "\r\033[Kkb: %s %ld pages%s%s in %.2fs\n",
 			st->o->check ? "checked" : "wrote", pages,
-			st->o->check ? "" : " to ", st->o->check ? "" : dir,
+			st->o->check ? "" : " to ", st->o->check ? "" : st->o->out,
 			S_now() - st->t0);
 	return rc;
 }
@@ -633,20 +679,25 @@ static int S_run(const struct build_opts *o)
 	markdown_init();
 
 	char *fp = NULL;
-	if (!o->check && !o->force) {
+	if (!o->check) {
 		fp = S_fingerprint(o);
-		if (S_up_to_date(o, fp)) {
+		if (!o->force && S_up_to_date(o, fp)) {
 			if (st.tty)
 				fprintf(stderr, "kb: %s is up to date\n", o->out);
 			free(fp);
 			return S_finish(&st, 0);
 		}
 	}
-	int rc = S_load(&st);
+	int writes = !o->list_skipped && !o->stress && !o->changed_since;
+	int rc = writes ? S_open_output(&st) : 0;
+	if (rc == 0)
+		rc = S_load(&st);
 	if (rc == 0 && o->changed_since && (rc = S_select_changed(&st)) != 0) {
 		free(fp);
 		return S_finish(&st, rc);
 	}
+	if (rc == 0 && writes && !st.d.errors)
+		S_start_index(&st);
 	if (rc == 0) {
 		S_history(&st);
 		S_mark(&st, "history");
@@ -654,8 +705,10 @@ static int S_run(const struct build_opts *o)
 			rc = -1;
 		S_mark(&st, "verify");
 	}
-	if (rc == 0 && !o->list_skipped && !o->stress && (!st.d.errors || o->check))
+	if (rc == 0 && writes && (!st.d.errors || o->check))
 		rc = S_write(&st, fp);
+	else
+		S_close_output(&st, 0);
 	if (st.selected)
 		S_filter_diags(&st);
 	free(fp);

@@ -3,7 +3,6 @@
  */
 #include "enrich.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -113,45 +112,3 @@ void tags_release(struct tags *tags)
 	memset(tags, 0, sizeof(*tags));
 }
 
-struct pf {
-	size_t n;
-	size_t next;
-	pthread_mutex_t lock;
-	void (*fn)(size_t, void *);
-	void *arg;
-};
-
-static void *S_worker(void *p)
-{
-	struct pf *pf = p;
-	for (;;) {
-		pthread_mutex_lock(&pf->lock);
-		size_t i = pf->next;
-		/* Hand out small batches: cheap items, little contention. */
-		size_t end = i + 16 < pf->n ? i + 16 : pf->n;
-		pf->next = end;
-		pthread_mutex_unlock(&pf->lock);
-		if (i >= pf->n)
-			return NULL;
-		for (; i < end; i++)
-			pf->fn(i, pf->arg);
-	}
-}
-
-void parallel_for(size_t n, int jobs, void (*fn)(size_t i, void *arg), void *arg)
-{
-	if (jobs < 1)
-		jobs = 1;
-	if ((size_t)jobs > n)
-		jobs = n ? (int)n : 1;
-	struct pf pf = { n, 0, PTHREAD_MUTEX_INITIALIZER, fn, arg };
-	pthread_t *th = xmalloc((size_t)jobs * sizeof(*th));
-	int started = 0;
-	for (int i = 1; i < jobs; i++)
-		if (pthread_create(&th[i], NULL, S_worker, &pf) == 0)
-			th[started++ + 1] = th[i];
-	S_worker(&pf);
-	for (int i = 0; i < started; i++)
-		pthread_join(th[i + 1], NULL);
-	free(th);
-}

@@ -25,7 +25,4 @@ struct tags {
 void enrich_site(struct site *s, struct tags *tags, struct diags *d);
 void tags_release(struct tags *tags);
 
-/* Runs fn(i, arg) for i in [0, n) on `jobs` threads. */
-void parallel_for(size_t n, int jobs, void (*fn)(size_t i, void *arg), void *arg);
-
 #endif

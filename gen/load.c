@@ -565,16 +565,8 @@ static int S_list_dir(const char *dir, struct strlist *out)
 	return 0;
 }
 
-static void S_add_entry(struct site *s, size_t *cap, struct entry *e)
-{
-	if (s->n == *cap) {
-		*cap = *cap ? *cap * 2 : 256;
-		s->entries = xrealloc(s->entries, *cap * sizeof(*s->entries));
-	}
-	s->entries[s->n++] = e;
-}
-
-static void S_load_section(struct site *s, size_t *cap, const char *dir,
+/* Lists the entry files of a section; other files are errors. */
+static void S_list_section(struct strlist *paths, const char *dir,
 			   const char *name, struct diags *d)
 {
 	char *sdir = path_join(dir, name);
@@ -588,27 +580,36 @@ static void S_load_section(struct site *s, size_t *cap, const char *dir,
 		const char *f = files.items[i];
 		size_t len = strlen(f);
 		char *path = path_join(sdir, f);
-		if (len < 4 || strcmp(f + len - 3, ".md")) {
-			struct stat st;
-			if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-				diag_add(d, DIAG_ERROR, path, 0, 0,
-					 "nested folders are not entries: move it to content/<section>/<slug>.md");
-			free(path);
+		if (len >= 4 && !strcmp(f + len - 3, ".md")) {
+			strlist_push_owned(paths, path);
 			continue;
 		}
-		char *text;
-		if (read_file(path, &text, NULL) < 0) {
-			diag_add(d, DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
-			free(path);
-			continue;
-		}
-		struct entry *e = load_entry(path, text, d);
-		if (e)
-			S_add_entry(s, cap, e);
+		struct stat st;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			diag_add(d, DIAG_ERROR, path, 0, 0,
+				 "nested folders are not entries: move it to content/<section>/<slug>.md");
 		free(path);
 	}
 	strlist_release(&files);
 	free(sdir);
+}
+
+struct load_job {
+	const struct strlist *paths;
+	struct entry **out;
+	struct diags *d;  /* one per path */
+};
+
+static void S_load_one(size_t i, void *arg)
+{
+	struct load_job *j = arg;
+	const char *path = j->paths->items[i];
+	char *text;
+	if (read_file(path, &text, NULL) < 0) {
+		diag_add(&j->d[i], DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
+		return;
+	}
+	j->out[i] = load_entry(path, text, &j->d[i]);
 }
 
 static void S_index_sections(struct site *s)
@@ -675,22 +676,21 @@ static void S_check_ids(struct site *s, struct diags *d)
 				 s->byid[i - 1]->path);
 }
 
-int load_site(struct site *s, const char *dir, struct diags *d)
+int load_site(struct site *s, const char *dir, int jobs, struct diags *d)
 {
 	memset(s, 0, sizeof(*s));
-	struct strlist names = STRLIST_INIT;
+	struct strlist names = STRLIST_INIT, paths = STRLIST_INIT;
 	if (S_list_dir(dir, &names) < 0) {
 		diag_add(d, DIAG_ERROR, dir, 0, 0, "cannot read the content folder: %s",
 			 strerror(errno));
 		return -1;
 	}
-	size_t cap = 0;
 	for (size_t i = 0; i < names.n; i++) {
 		char *p = path_join(dir, names.items[i]);
 		struct stat st;
 		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
 			if (S_section(names.items[i]))
-				S_load_section(s, &cap, dir, names.items[i], d);
+				S_list_section(&paths, dir, names.items[i], d);
 			else
 				diag_add(d, DIAG_ERROR, p, 0, 0,
 					 "unknown section '%s'", names.items[i]);
@@ -701,6 +701,22 @@ int load_site(struct site *s, const char *dir, struct diags *d)
 		free(p);
 	}
 	strlist_release(&names);
+
+	/* Read and parse the front matter of every file in parallel. */
+	struct load_job j = {
+		&paths, xcalloc(paths.n ? paths.n : 1, sizeof(struct entry *)),
+		xcalloc(paths.n ? paths.n : 1, sizeof(struct diags)),
+	};
+	parallel_for(paths.n, jobs, S_load_one, &j);
+	s->entries = xmalloc((paths.n ? paths.n : 1) * sizeof(*s->entries));
+	for (size_t i = 0; i < paths.n; i++) {
+		diag_merge(d, &j.d[i]);
+		if (j.out[i])
+			s->entries[s->n++] = j.out[i];
+	}
+	free(j.out);
+	free(j.d);
+	strlist_release(&paths);
 	if (s->n > 1)
 		qsort(s->entries, s->n, sizeof(*s->entries), S_cmp_entry_path);
 	for (size_t i = 0; i < s->n; i++)

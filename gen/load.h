@@ -121,12 +121,13 @@ const struct field *entry_field(const struct entry *e, const char *key);
 struct entry *site_find(const struct site *s, const char *id);
 
 /*
- * Reads every entry under dir (normally "content"), adding diagnostics for
+ * Reads every entry under dir (normally "content") on `jobs` threads,
+ * adding diagnostics for
  * each problem found; entries with errors are still kept when they have a
  * usable id, so later stages can report more. Returns 0, or -1 when dir
  * cannot be read at all. Release with site_release().
  */
-int load_site(struct site *s, const char *dir, struct diags *d);
+int load_site(struct site *s, const char *dir, int jobs, struct diags *d);
 
 /* Parses one entry from memory (exposed for tests). Takes ownership of
  * text. Returns NULL when the entry cannot be used at all. */

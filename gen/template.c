@@ -27,33 +27,37 @@ struct tpl {
 
 static const char prelude[] =
 	"local loader, G, safe_mt = ...\n"
-	"local templates, stack = {}, {}\n"
+	"local templates, ctxs, layouts, depth = {}, {}, {}, 0\n"
 	"local concat, getmetatable, setmetatable = table.concat, getmetatable, setmetatable\n"
 	"local G_mt = {__index = G}\n"
-	"function G.raw(s)\n"
+	"local function raw(s)\n"
 	"  if getmetatable(s) == safe_mt then return s end\n"
 	"  return setmetatable({s == nil and '' or tostring(s)}, safe_mt)\n"
 	"end\n"
+	"G.raw = raw\n"
+	/* The context table is the template's _ENV; globals not in it come
+	 * from G through its metatable. */
 	"local function render(name, ctx)\n"
 	"  local f = templates[name]\n"
 	"  if not f then f = loader(name); templates[name] = f end\n"
 	"  if getmetatable(ctx) == nil then setmetatable(ctx, G_mt) end\n"
-	"  local env = setmetatable({}, {__index = ctx})\n"
-	"  local frame = {ctx = ctx}\n"
-	"  stack[#stack + 1] = frame\n"
+	"  depth = depth + 1\n"
+	"  ctxs[depth], layouts[depth] = ctx, nil\n"
 	"  local out = {}\n"
-	"  f(env, out)\n"
-	"  stack[#stack] = nil\n"
+	"  f(ctx, out)\n"
+	"  local lay = layouts[depth]\n"
+	"  ctxs[depth], layouts[depth] = nil, nil\n"
+	"  depth = depth - 1\n"
 	"  local s = concat(out)\n"
-	"  if frame.layout then\n"
-	"    return render(frame.layout, setmetatable({content = G.raw(s)}, {__index = ctx}))\n"
+	"  if lay then\n"
+	"    return render(lay, setmetatable({content = raw(s)}, {__index = ctx}))\n"
 	"  end\n"
 	"  return s\n"
 	"end\n"
 	"function G.include(name, ctx)\n"
-	"  return G.raw(render(name, ctx or stack[#stack].ctx))\n"
+	"  return raw(render(name, ctx or ctxs[depth]))\n"
 	"end\n"
-	"function G.layout(name) stack[#stack].layout = name end\n"
+	"function G.layout(name) layouts[depth] = name end\n"
 	"return render\n";
 
 #define REG_SAFE "kb.safe"    /* registry: the metatable of raw strings */
@@ -162,6 +166,10 @@ lua_State *tpl_sandbox_new(void)
 		lua_close(L);
 		return NULL;
 	}
+	/* Rendering makes much short-lived garbage (page strings, context
+	 * tables) around long-lived data (the site): the generational
+	 * collector's case. */
+	lua_gc(L, LUA_GCGEN, 0, 0);
 	return L;
 }
 
@@ -169,7 +177,7 @@ lua_State *tpl_sandbox_new(void)
 
 static void S_emit_string(struct buf *lua, const char *s, size_t len)
 {
-	buf_puts(lua, "_o[#_o+1]=\"");
+	buf_puts(lua, "_n=_n+1 _o[_n]=\"");
 	size_t nl = 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -191,7 +199,7 @@ static void S_emit_string(struct buf *lua, const char *s, size_t len)
 char *tpl_compile(const char *src, size_t len)
 {
 	struct buf lua = BUF_INIT;
-	buf_puts(&lua, "return function(_ENV, _o) local esc = esc ");
+	buf_puts(&lua, "return function(_ENV, _o) local esc, tostring, _n = esc, tostring, 0 ");
 	const char *p = src, *end = src + len;
 	while (p < end) {
 		const char *open = NULL;
@@ -225,7 +233,7 @@ char *tpl_compile(const char *src, size_t len)
 		}
 		const char *after = close + strlen(closer);
 		if (kind == '{') {
-			buf_puts(&lua, rawout ? "_o[#_o+1]=tostring(" : "_o[#_o+1]=esc(");
+			buf_puts(&lua, rawout ? "_n=_n+1 _o[_n]=tostring(" : "_n=_n+1 _o[_n]=esc(");
 			buf_put(&lua, body, (size_t)(close - body));
 			buf_puts(&lua, ") ");
 		} else if (kind == '%') {

@@ -92,6 +92,10 @@ char *slugify(const char *s);
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t edit_distance(const char *a, const char *b);
 
+/* Runs fn(i, arg) for every i in [0, n) on up to `jobs` threads (the
+ * caller's among them), handing out indexes in small batches. */
+void parallel_for(size_t n, int jobs, void (*fn)(size_t i, void *arg), void *arg);
+
 /*
  * Diagnostics: compiler-style messages gathered during a run and reported in
  * one place, sorted by file and line, so that every error of a run is shown

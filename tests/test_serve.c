@@ -169,6 +169,8 @@ static void test_serve_resolve_traversal(void **state)
 		"/escape.txt", "/escape-dir/secret.txt", "/escape-dir/", "/etc/passwd", "/etc/",
 		"/index.html%00.txt", "/%00", "/%", "/%2", "/%zz", "/%g0index.html",
 		"/../../../../../../../../etc/passwd",
+		/* ".." is refused even where it would stay inside */
+		"/topics/../index.html", "/topics/%2e%2e/index.html",
 	};
 	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++)
 		S_expect(f, hostile[i], -1, "");
