@@ -27,7 +27,7 @@ OBJS     = $(SRCS:gen/%.c=build/obj/%.o)
 TESTS    = $(patsubst tests/%.c,build/tests/%,$(wildcard tests/test_*.c))
 TEST_LIBS = $(KB_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
 
-.PHONY: all site test unit e2e bench install clean deps deps-test deps-bench
+.PHONY: all site test unit e2e browser search-quality bench install clean deps deps-test deps-bench deps-npm
 
 all: kb
 
@@ -37,6 +37,11 @@ deps-test:
 	@scripts/deps.sh test
 deps-bench:
 	@scripts/deps.sh bench
+# Pagefind (in-page search), playwright-core and axe-core, pinned in
+# package-lock.json; reinstalled when the lock file changes.
+deps-npm: node_modules/.package-lock.json
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 
 build/obj/%.o: gen/%.c gen/*.h | deps
 	@mkdir -p $(dir $@)
@@ -45,7 +50,7 @@ build/obj/%.o: gen/%.c gen/*.h | deps
 kb: $(OBJS)
 	$(CC) $(CFLAGS) $(OBJS) $(KB_LIBS) -o $@
 
-site: kb
+site: kb deps-npm
 	./kb build
 
 # Unit tests: every tests/test_*.c, linked with every module but main.c,
@@ -61,9 +66,19 @@ unit: $(TESTS)
 e2e: kb
 	@tests/e2e/run
 
+browser: kb deps-npm
+	@tests/browser/run
+
+# Ranking quality of `kb search` on the real content (MRR@10, recall@3).
+search-quality: kb
+	./kb build --out build/quality-site --force
+	@tests/search-quality build/quality-site/kb-search.sqlite
+
 test: deps-test
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory browser
+	@$(MAKE) --no-print-directory search-quality
 
 bench: kb deps-bench
 	tests/bench/run

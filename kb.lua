@@ -3,6 +3,8 @@ title = "Concurrency in Python, and beyond"
 description = "Where to learn multithreaded programming in Python, the ideas behind it, and how Python's model compares with C, C++, Java, Go, Rust, Erlang/Elixir, JavaScript and C#. Every C and Python example is compiled, run and checked when the site is built."
 -- base_url = "https://example.org/kb/"   -- enables canonical URLs and sitemap.xml
 raw_html = false
+-- Index the pages for in-page search with Pagefind (installed by `npm ci`).
+pagefind = true
 
 -- How snippets run. "{src}", "{bin}", "{dir}" are paths in the snippet's
 -- private folder; "{cflags}" and "{args}" expand to the snippet's words.

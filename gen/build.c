@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -602,6 +604,72 @@ static int S_close_output(struct state *st, int commit)
 	return output_commit(&st->out, &st->d);
 }
 
+/* The Pagefind executable: node_modules/.bin/pagefind here, else next to
+ * the kb executable (a source checkout). NULL when not installed. */
+static char *S_pagefind_path(void)
+{
+	const char *rel = "node_modules/.bin/pagefind";
+	if (access(rel, X_OK) == 0)
+		return xstrdup(rel);
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	char *dir = path_dirname(self);
+	char *p = path_join(dir, rel);
+	free(dir);
+	if (access(p, X_OK) == 0)
+		return p;
+	free(p);
+	return NULL;
+}
+
+/* Indexes the pages in st->target for in-page search (kb.lua: pagefind =
+ * true). Pagefind missing is a warning: the site works without search. */
+static int S_pagefind(struct state *st)
+{
+	char *exe = S_pagefind_path();
+	if (!exe) {
+		diag_add(&st->d, DIAG_WARNING, NULL, 0, 0,
+			 "in-page search is off: Pagefind is not installed (run 'npm ci')");
+		return 0;
+	}
+	char *log = xstrdup("/tmp/kb-pagefind-XXXXXX");
+	int fd = mkstemp(log);
+	pid_t pid = fd < 0 ? -1 : fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		dup2(null, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(exe, exe, "--site", st->target, "--output-subdir", "pagefind", (char *)NULL);
+		_exit(127);
+	}
+	int status = -1;
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	int rc = 0;
+	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char *out = NULL;
+		size_t len = 0;
+		if (read_file(log, &out, &len) == 0 && len > 2000)
+			memmove(out, out + len - 2000, 2001);
+		diag_add(&st->d, DIAG_ERROR, NULL, 0, 0, "Pagefind failed on the built site:\n%s",
+			 out ? out : "(no output)");
+		free(out);
+		rc = -1;
+	}
+	if (fd >= 0) {
+		close(fd);
+		unlink(log);
+	}
+	free(log);
+	free(exe);
+	return rc;
+}
+
 static int S_write(struct state *st, const char *fp)
 {
 	struct highlighter *hl = S_highlight(st);
@@ -620,6 +688,11 @@ static int S_write(struct state *st, const char *fp)
 	free(templates);
 	S_mark(st, "templates");
 	highlight_free(hl);
+	if (pages >= 0 && st->cfg.pagefind && !st->o->check && !st->d.errors) {
+		if (S_pagefind(st) < 0)
+			pages = -1;
+		S_mark(st, "pagefind");
+	}
 	if (pages >= 0 && !st->o->check && fp) {
 		char *p = path_join(st->target, ".kb-fingerprint");
 		write_file(p, fp, strlen(fp));

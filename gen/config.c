@@ -18,7 +18,7 @@
 
 static const char *const known_globals[] = {
 	"title", "description", "base_url", "raw_html", "history_url",
-	"source_url", "runners", NULL,
+	"source_url", "runners", "pagefind", NULL,
 };
 
 /* Runners used when kb.lua declares none. */
@@ -196,6 +196,9 @@ int config_load(struct config *cfg, const char *path, struct diags *d)
 	}
 	lua_getglobal(L, "raw_html");
 	cfg->raw_html = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	lua_getglobal(L, "pagefind");
+	cfg->pagefind = lua_toboolean(L, -1);
 	lua_pop(L, 1);
 
 	lua_getglobal(L, "runners");

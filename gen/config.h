@@ -6,6 +6,7 @@
  *     base_url = ""            -- e.g. "https://kb.example.org/"; "" = none
  *     raw_html = false         -- pass raw HTML in entries through
  *     history_url = ""         -- e.g. "https://forge/x/commits/main/{path}"
+ *     pagefind = false         -- index pages for in-page search (npm ci)
  *     runners = {
  *       c = { ext = ".c", compile = {...}, run = {...}, version = {...} },
  *       python = { ... },
@@ -36,6 +37,7 @@ struct config {
 	char *history_url;  /* "" when not set; "{path}" is replaced */
 	char *source_url;   /* "" when not set; "{path}" is replaced */
 	int raw_html;
+	int pagefind;       /* index the built site with Pagefind */
 	struct runner *runners;
 	size_t nrunners;
 };

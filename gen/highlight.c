@@ -132,14 +132,14 @@ const char *highlight_get(struct highlighter *hl, const char *lang, const char *
 
 static char *S_cache_path(const struct highlighter *hl, const struct hl_item *it)
 {
-	return xasprintf("%s/%s/%.2s/%s.html", hl->cache_dir, hl->version, it->key,
+	return xasprintf("%s/%s/%.2s/%s.spans", hl->cache_dir, hl->version, it->key,
 			 it->key + 2);
 }
 
 static void S_wrap(struct hl_item *it, const char *spans, size_t len)
 {
 	struct buf b = BUF_INIT;
-	buf_puts(&b, "<pre class=\"hl\"><code class=\"language-");
+	buf_puts(&b, "<pre class=\"hl\" tabindex=\"0\"><code class=\"language-");
 	buf_put_html(&b, it->lang, strlen(it->lang));
 	buf_puts(&b, "\">");
 	buf_put(&b, spans, len);
@@ -175,6 +175,9 @@ static int S_run_python(const struct highlighter *hl, const char *arg,
 	close(pin[0]);
 	close(pout[1]);
 	signal(SIGPIPE, SIG_IGN);
+	/* Writes must never block: Python answers while it still reads, and
+	 * a full output pipe would otherwise stall both sides. */
+	fcntl(pin[1], F_SETFL, fcntl(pin[1], F_GETFL) | O_NONBLOCK);
 	size_t off = 0;
 	int wfd = pin[1];
 	if (!in->len) {
@@ -193,7 +196,7 @@ static int S_run_python(const struct highlighter *hl, const char *arg,
 			ssize_t w = write(wfd, in->data + off, in->len - off);
 			if (w > 0)
 				off += (size_t)w;
-			if (w < 0 || off == in->len) {
+			if ((w < 0 && errno != EAGAIN && errno != EINTR) || off == in->len) {
 				close(wfd);
 				wfd = -1;
 			}
@@ -240,7 +243,8 @@ size_t highlight_run(struct highlighter *hl, struct diags *d)
 			char *p = S_cache_path(hl, it), *html;
 			size_t len;
 			if (read_file(p, &html, &len) == 0) {
-				it->html = html;
+				S_wrap(it, html, len);
+				free(html);
 				it->done = 1;
 				free(p);
 				continue;
@@ -278,8 +282,10 @@ size_t highlight_run(struct highlighter *hl, struct diags *d)
 		if (len) {
 			S_wrap(it, p, len);
 			if (hl->cache_dir) {
+				/* The cache keeps Pygments' spans only: the
+				 * markup around them may change with kb. */
 				char *cp = S_cache_path(hl, it);
-				write_file(cp, it->html, strlen(it->html));
+				write_file(cp, p, len);
 				free(cp);
 			}
 		}

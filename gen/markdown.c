@@ -460,7 +460,7 @@ static void S_code_html(const struct code_block *cb, struct highlighter *hl,
 	if (hi) {
 		buf_puts(&code_html, hi);
 	} else {
-		buf_puts(&code_html, "<pre><code");
+		buf_puts(&code_html, "<pre tabindex=\"0\"><code");
 		if (*cb->lang) {
 			buf_puts(&code_html, " class=\"language-");
 			buf_put_html(&code_html, cb->lang, strlen(cb->lang));

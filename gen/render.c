@@ -161,6 +161,20 @@ static void S_entry_table(lua_State *L, const struct entry *e,
 	lua_setfield(L, -2, "fields");
 	lua_pushinteger(L, (lua_Integer)e->nsnippets);
 	lua_setfield(L, -2, "nsnippets");
+	lua_createtable(L, (int)e->nsnippets, 0);
+	for (size_t i = 0; i < e->nsnippets; i++) {
+		const struct snippet *sn = e->snippets[i];
+		lua_createtable(L, 0, 5);
+		S_setstr(L, "lang", sn->lang);
+		S_setstr(L, "badge", snippet_badge(sn));
+		S_setstr(L, "badge_class", snippet_badge_class(sn));
+		if (snippet_toolchain(sn))
+			S_setstr(L, "toolchain", snippet_toolchain(sn));
+		if (snippet_verified_date(sn))
+			S_setstr(L, "verified", snippet_verified_date(sn));
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, -2, "snippets");
 	if (*o->cfg->source_url) {
 		char *u = render_expand(o->cfg->source_url, e->path);
 		S_setstr(L, "source_url", u);

@@ -591,7 +591,7 @@ void snippet_render_html(const struct snippet *s, const char *code_html,
 	buf_puts(out, code_html ? code_html : "");
 	const char *o = snippet_output(s);
 	if (o && *o) {
-		buf_puts(out, "<pre class=\"snippet-output\"><code>");
+		buf_puts(out, "<pre class=\"snippet-output\" tabindex=\"0\" aria-label=\"Output\"><code>");
 		buf_put_html(out, o, strlen(o));
 		buf_puts(out, "</code></pre>\n");
 	}

@@ -356,7 +356,7 @@ static void test_snippet_render_verified(void **state)
 	assert_string_equal(b.data,
 		"<figure class=\"snippet snippet-verified\" data-lang=\"python\">\n"
 		"<pre><code>print(1)</code></pre>"
-		"<pre class=\"snippet-output\"><code>a &lt; b &amp; c\n</code></pre>\n"
+		"<pre class=\"snippet-output\" tabindex=\"0\" aria-label=\"Output\"><code>a &lt; b &amp; c\n</code></pre>\n"
 		"<figcaption class=\"snippet-meta\"><span class=\"badge badge-verified\">"
 		"verified</span> <span class=\"snippet-toolchain\">Python 3.11.7</span>"
 		" \xc2\xb7 <span class=\"snippet-date\">verified <time datetime=\"2025-11-25\">"

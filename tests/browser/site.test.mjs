@@ -27,6 +27,8 @@ const PAGES = [
   { name: 'example', url: 'examples/c-hello.html', h1: 'Hello from a POSIX thread' },
   { name: 'matrix', url: 'compare.html', h1: 'Concurrency across languages' },
   { name: 'catalogue', url: 'resources/index.html', h1: 'Resources' },
+  { name: 'tags', url: 'tags/index.html', h1: 'Tags' },
+  { name: 'recent', url: 'recent.html', h1: 'Recent changes' },
 ];
 const VIEWPORTS = [
   { name: 'phone', width: 390, height: 844 },

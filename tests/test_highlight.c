@@ -1,0 +1,72 @@
+/* Build-time highlighting through one Pygments process. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <git2.h>
+
+#include "highlight.h"
+
+/* Thousands of blocks in one batch: more than a pipe holds each way, so
+ * a writer that blocks would hang here. */
+static void test_highlight_large_batch(void **state)
+{
+	(void)state;
+	struct highlighter *hl = highlight_new(NULL);
+	struct strlist codes = STRLIST_INIT;
+	for (int i = 0; i < 3000; i++) {
+		char *c = xasprintf("def f%d(x):\n    return x * %d  # %0200d\n", i, i, i);
+		strlist_push_owned(&codes, c);
+		highlight_add(hl, "python", c);
+	}
+	highlight_add(hl, "no-such-language", "x");
+	struct diags d = DIAGS_INIT;
+	size_t misses = highlight_run(hl, &d);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(misses, 3001);
+	for (size_t i = 0; i < codes.n; i++) {
+		const char *h = highlight_get(hl, "python", codes.items[i]);
+		assert_non_null(h);
+		assert_non_null(strstr(h, "<pre class=\"hl\" tabindex=\"0\"><code class=\"language-python\">"));
+		assert_non_null(strstr(h, "<span class=\"k\">def</span>"));
+	}
+	/* an unknown language is shown plain, not dropped */
+	assert_null(highlight_get(hl, "no-such-language", "x"));
+	assert_null(highlight_get(hl, "python", "never queued"));
+	strlist_release(&codes);
+	diag_release(&d);
+	highlight_free(hl);
+}
+
+static void test_highlight_escapes_code(void **state)
+{
+	(void)state;
+	struct highlighter *hl = highlight_new(NULL);
+	const char *code = "#include <stdio.h>\nint main(void) { return 1 < 2 && 3 > 2; }\n";
+	highlight_add(hl, "c", code);
+	struct diags d = DIAGS_INIT;
+	highlight_run(hl, &d);
+	const char *h = highlight_get(hl, "c", code);
+	assert_non_null(h);
+	assert_null(strstr(h, "<stdio.h>"));
+	assert_non_null(strstr(h, "&lt;stdio.h&gt;"));
+	assert_non_null(strstr(h, "&amp;&amp;"));
+	diag_release(&d);
+	highlight_free(hl);
+}
+
+int main(void)
+{
+	git_libgit2_init();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_highlight_large_batch),
+		cmocka_unit_test(test_highlight_escapes_code),
+	};
+	int rc = cmocka_run_group_tests_name("highlight", tests, NULL, NULL);
+	git_libgit2_shutdown();
+	return rc;
+}
