@@ -80,8 +80,16 @@ test: deps-test
 	@$(MAKE) --no-print-directory browser
 	@$(MAKE) --no-print-directory search-quality
 
-bench: kb deps-bench
-	tests/bench/run
+# Timings on generated corpora; figures are printed and written to
+# build/bench.json. No pass/fail on speed: read them on an idle machine.
+BENCH_CORPUS = build/bench-corpus
+bench: kb deps-bench deps-npm
+	tests/bench/run --entries 10000 --snippets 200
+	rm -rf $(BENCH_CORPUS) && tests/bench/make-corpus 10000 $(BENCH_CORPUS) >/dev/null
+	cd $(BENCH_CORPUS) && ../../kb build
+	tests/bench/search-bench $(BENCH_CORPUS)
+	tests/bench/pagefind-bench $(BENCH_CORPUS)
+	tests/bench/git-bench
 
 install: kb
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(SHAREDIR)

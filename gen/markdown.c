@@ -228,6 +228,8 @@ static void S_plain(struct entry *e, cmark_node *doc)
 			if (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING ||
 			    t == CMARK_NODE_ITEM)
 				buf_putc(&b, '\n');
+			else if ((t & CMARK_NODE_TYPE_MASK) == CMARK_NODE_TYPE_BLOCK)
+				buf_putc(&b, ' '); /* table cells and rows, quotes */
 			continue;
 		}
 		if (t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE ||

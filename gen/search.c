@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,9 @@
 #include <unistd.h>
 
 /* Bump when the schema changes; readers refuse other formats. */
-#define S_FORMAT "1"
-/* BM25 weights, in the column order of the docs table. */
-#define S_BM25 "bm25(docs, 10.0, 8.0, 4.0, 1.0, 2.0)"
+#define S_FORMAT "2"
+/* The ranking function (see S_rank) as SQL. */
+#define S_RANK "kb_rank(docs)"
 /* Snippet markers: control characters never stored in the index (the
  * writer turns control characters into spaces). */
 #define S_HL_ON '\001'
@@ -28,6 +29,8 @@
 #define S_DEFAULT_LIMIT 10
 #define S_MAX_TOKENS 64
 #define S_WRAP 78
+/* The last query word matches as a prefix from this many characters. */
+#define S_PREFIX_MIN 3
 
 static const char S_schema[] =
 	"PRAGMA page_size=4096;"
@@ -41,7 +44,19 @@ static const char S_schema[] =
 	" title_key UNINDEXED,"
 	" tokenize='porter unicode61 remove_diacritics 2');"
 	"CREATE TABLE vocab(term TEXT PRIMARY KEY, df INTEGER NOT NULL)"
-	" WITHOUT ROWID;";
+	" WITHOUT ROWID;"
+	"CREATE TABLE keys(key TEXT NOT NULL, doc INTEGER NOT NULL,"
+	" PRIMARY KEY(key, doc)) WITHOUT ROWID;";
+
+/* Fills `keys`: the names a query must spell exactly for a page to come
+ * first, its title key and "/" + the last part of its URL. Ranking reads
+ * them here, not from the docs table, whose rows hold whole pages. */
+static const char S_fill_keys[] =
+	"INSERT OR IGNORE INTO keys SELECT title_key, rowid FROM docs"
+	" WHERE title_key <> '';"
+	"INSERT OR IGNORE INTO keys SELECT '/' || substr(url,"
+	" length(rtrim(url, replace(url, '/', ''))) + 1), rowid FROM docs"
+	" WHERE url <> '';";
 
 /* ---- the unicode61 tokenizer, borrowed from FTS5 ---- */
 
@@ -399,6 +414,7 @@ int search_index_close(struct search_index *ix, char **errmsg)
 	/* No FTS5 'optimize': FTS5's automatic merging already keeps queries
 	 * fast, and optimize only leaves the replaced segments as free pages. */
 	if (S_write_vocab(ix) < 0 ||
+	    sqlite3_exec(ix->db, S_fill_keys, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(ix->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK) {
 		*errmsg = S_db_error(ix->db, "cannot write search index",
 				     ix->tmp_path);
@@ -479,6 +495,137 @@ static void S_put_utf8(struct buf *b, const char *s, size_t n)
 			i++;
 		}
 	}
+}
+
+/* ---- ranking: BM25F ---- */
+
+/*
+ * FTS5's bm25() normalises term frequencies by the length of the whole
+ * page, so a long page loses to a short one even when the words are its
+ * title: "Lock-free programming" ranked below short pages that mention
+ * "lock" and "free" in passing. kb ranks with BM25F instead (Robertson,
+ * Zaragoza and Taylor, "Simple BM25 extension to multiple weighted
+ * fields", 2004): each column's term frequency is normalised by that
+ * column's length against its average, weighted, summed over the columns,
+ * and only then saturated, so a long body does not dilute a title or tag
+ * match. Weights, in the column order of the docs table: title 10, tags 8,
+ * summary 4, body 1, languages 2; the unindexed columns weigh nothing.
+ */
+static const double S_weights[] = { 10.0, 8.0, 4.0, 1.0, 2.0 };
+#define S_NWEIGHTS (sizeof(S_weights) / sizeof(S_weights[0]))
+#define S_K1 1.2
+#define S_B 0.75
+
+/* What S_rank needs once per query: an IDF per phrase, the average length
+ * of each weighted column, and room for one page's term frequencies. Owned
+ * by FTS5 (xSetAuxdata) and freed with S_rank_data_free. */
+struct S_rank_data {
+	int nphrase;
+	double *idf;                  /* [nphrase] */
+	double *tf;                   /* [nphrase], scratch */
+	double avglen[S_NWEIGHTS];
+};
+
+static void S_rank_data_free(void *p)
+{
+	struct S_rank_data *d = p;
+	if (!d)
+		return;
+	free(d->idf);
+	free(d->tf);
+	free(d);
+}
+
+static int S_count_row(const Fts5ExtensionApi *api, Fts5Context *fts,
+		       void *ud)
+{
+	(void)api, (void)fts;
+	(*(sqlite3_int64 *)ud)++;
+	return SQLITE_OK;
+}
+
+/* The query's S_rank_data, computed on the first row. */
+static int S_rank_data_get(const Fts5ExtensionApi *api, Fts5Context *fts,
+			   struct S_rank_data **out)
+{
+	struct S_rank_data *d = api->xGetAuxdata(fts, 0);
+	sqlite3_int64 nrow = 0;
+	int rc;
+
+	*out = d;
+	if (d)
+		return SQLITE_OK;
+	if ((rc = api->xRowCount(fts, &nrow)) != SQLITE_OK)
+		return rc;
+	d = xcalloc(1, sizeof(*d));
+	d->nphrase = api->xPhraseCount(fts);
+	d->idf = xcalloc((size_t)d->nphrase + 1, sizeof(*d->idf));
+	d->tf = xcalloc((size_t)d->nphrase + 1, sizeof(*d->tf));
+	for (size_t c = 0; rc == SQLITE_OK && c < S_NWEIGHTS; c++) {
+		sqlite3_int64 total = 0;
+		rc = api->xColumnTotalSize(fts, (int)c, &total);
+		d->avglen[c] = nrow > 0 && total > 0 ? (double)total / nrow
+						     : 1.0;
+	}
+	for (int i = 0; rc == SQLITE_OK && i < d->nphrase; i++) {
+		sqlite3_int64 n = 0;
+		rc = api->xQueryPhrase(fts, i, &n, S_count_row);
+		/* BM25's IDF, kept positive as FTS5's bm25() does. */
+		d->idf[i] = log(((double)nrow - n + 0.5) / ((double)n + 0.5));
+		if (d->idf[i] <= 0.0)
+			d->idf[i] = 1e-6;
+	}
+	if (rc == SQLITE_OK)
+		rc = api->xSetAuxdata(fts, d, S_rank_data_free);
+	else
+		S_rank_data_free(d);
+	*out = rc == SQLITE_OK ? d : NULL;
+	return rc;
+}
+
+/* kb_rank(docs): minus the BM25F score of the current row, so that better
+ * pages sort first in ascending order, as with bm25(). */
+static void S_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
+		   sqlite3_context *ctx, int nval, sqlite3_value **val)
+{
+	struct S_rank_data *d;
+	double norm[S_NWEIGHTS], score = 0.0;
+	int ninst = 0, rc;
+
+	(void)nval, (void)val;
+	if ((rc = S_rank_data_get(api, fts, &d)) != SQLITE_OK ||
+	    (rc = api->xInstCount(fts, &ninst)) != SQLITE_OK)
+		goto fail;
+	for (size_t c = 0; c < S_NWEIGHTS; c++) {
+		int len = 0;
+		if ((rc = api->xColumnSize(fts, (int)c, &len)) != SQLITE_OK)
+			goto fail;
+		norm[c] = 1.0 - S_B + S_B * len / d->avglen[c];
+	}
+	memset(d->tf, 0, (size_t)d->nphrase * sizeof(*d->tf));
+	for (int i = 0; i < ninst; i++) {
+		int phrase, col, off;
+		if ((rc = api->xInst(fts, i, &phrase, &col, &off)) != SQLITE_OK)
+			goto fail;
+		if (phrase >= 0 && phrase < d->nphrase && col >= 0 &&
+		    (size_t)col < S_NWEIGHTS)
+			d->tf[phrase] += S_weights[col] / norm[col];
+	}
+	for (int i = 0; i < d->nphrase; i++)
+		score += d->idf[i] * d->tf[i] * (S_K1 + 1.0) /
+			 (S_K1 + d->tf[i]);
+	sqlite3_result_double(ctx, -score);
+	return;
+fail:
+	sqlite3_result_error_code(ctx, rc);
+}
+
+/* Makes kb_rank() available to queries on db. */
+static int S_register_rank(sqlite3 *db)
+{
+	fts5_api *api = S_fts5_api(db);
+	return api && api->xCreateFunction(api, "kb_rank", NULL, S_rank,
+					   NULL) == SQLITE_OK ? 0 : -1;
 }
 
 /* ---- the command line ---- */
@@ -713,11 +860,39 @@ static sqlite3 *S_open_index(const char *path, FILE *err)
 /* One query word: its tokens, as the index's tokenizer cuts them. */
 struct S_query {
 	struct strlist *words; /* words[i]: tokens of word i */
+	const char **alias;    /* alias[i]: S_aliases name of word i, or NULL */
 	size_t n;
 	size_t ntokens;
 	char *text;            /* the query, valid UTF-8 */
 	char *key;             /* all tokens joined by ' ' (title_key form) */
+	char *page;            /* "/" + tokens joined by '-' + ".html": the
+				* end of the URL of the page whose id the
+				* query spells ("/free-threaded-python.html") */
 };
+
+/*
+ * Names the tokenizer cannot read: unicode61 keeps only the "c" of "c++"
+ * and "c#", and "net" of ".net". Such a word also matches the spelling the
+ * site uses for it in ids, tags and languages, and names the page with
+ * that id ("c++" -> languages/cpp.html).
+ */
+static const struct {
+	const char *word, *name;
+} S_aliases[] = {
+	{ "c++", "cpp" },
+	{ "c#", "csharp" },
+	{ ".net", "dotnet" },
+};
+
+/* The site's name for the query word p[0..len), or NULL. */
+static const char *S_alias(const char *p, size_t len)
+{
+	for (size_t i = 0; i < sizeof(S_aliases) / sizeof(S_aliases[0]); i++)
+		if (strlen(S_aliases[i].word) == len &&
+		    !strncasecmp(S_aliases[i].word, p, len))
+			return S_aliases[i].name;
+	return NULL;
+}
 
 struct S_split_ctx {
 	struct strlist *toks;
@@ -745,13 +920,14 @@ static int S_is_space(char c)
 static void S_query_parse(struct S_query *q, const char *raw,
 			  struct S_tokenizer *tok)
 {
-	struct buf text = BUF_INIT, key = BUF_INIT;
+	struct buf text = BUF_INIT, key = BUF_INIT, page = BUF_INIT;
 	size_t budget = S_MAX_TOKENS;
 	const char *p;
 
 	memset(q, 0, sizeof(*q));
 	S_put_utf8(&text, raw, strlen(raw));
 	q->words = xcalloc(SEARCH_MAX_WORDS, sizeof(*q->words));
+	q->alias = xcalloc(SEARCH_MAX_WORDS, sizeof(*q->alias));
 	p = text.data;
 	while (*p && q->n < SEARCH_MAX_WORDS && budget > 0) {
 		size_t len = 0;
@@ -767,14 +943,27 @@ static void S_query_parse(struct S_query *q, const char *raw,
 		p += len;
 		if (toks.n == 0)
 			continue;
+		q->alias[q->n] = S_alias(p - len, len);
 		for (size_t i = 0; i < toks.n; i++)
 			S_token_join(&key, 0, toks.items[i],
 				     (int)strlen(toks.items[i]), 0, 0);
+		if (q->alias[q->n])
+			S_token_join(&page, 0, q->alias[q->n],
+				     (int)strlen(q->alias[q->n]), 0, 0);
+		else
+			for (size_t i = 0; i < toks.n; i++)
+				S_token_join(&page, 0, toks.items[i],
+					     (int)strlen(toks.items[i]), 0, 0);
 		q->ntokens += toks.n;
 		q->words[q->n++] = toks;
 	}
 	q->text = buf_detach(&text);
 	q->key = buf_detach(&key);
+	q->page = xasprintf("/%s.html", page.data ? page.data : "");
+	for (char *c = q->page; *c; c++)
+		if (*c == ' ')
+			*c = '-';
+	buf_release(&page);
 }
 
 static void S_query_release(struct S_query *q)
@@ -782,8 +971,10 @@ static void S_query_release(struct S_query *q)
 	for (size_t i = 0; i < q->n; i++)
 		strlist_release(&q->words[i]);
 	free(q->words);
+	free(q->alias);
 	free(q->text);
 	free(q->key);
+	free(q->page);
 }
 
 /* Appends word w as one double-quoted FTS5 phrase, inner quotes doubled
@@ -803,19 +994,46 @@ static void S_put_phrase(struct buf *b, const struct strlist *w)
 	buf_putc(b, '"');
 }
 
+/* Whether t is a term of the index vocabulary (an unstemmed word some page
+ * contains). */
+static int S_is_term(sqlite3 *db, const char *t)
+{
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM vocab WHERE term = ?1", -1,
+			       &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
+		found = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
 /*
- * The last word, as a prefix. Porter stems a prefix as if it were a word
- * ("multithreadin" -> "multithreadin", which does not begin
- * "multithread"), so vocabulary terms that begin with it are added too.
+ * The last word, also as a prefix while the reader may still be typing it:
+ * when it has S_PREFIX_MIN characters or more (a prefix of one or two
+ * letters, "c" or "go", matches half the vocabulary) and is not a word of
+ * the index itself. A word the index knows is taken as typed: Porter
+ * already matches its other forms ("thread" finds threads and threading),
+ * a prefix would add unrelated longer words ("gil" -> "gilectomy") and
+ * makes common words slow to rank on a large site. Porter also stems a
+ * prefix as if it were a word ("multithreadin" -> "multithreadin", which
+ * does not begin "multithread"), so vocabulary terms that begin with the
+ * prefix are added too.
  */
 static void S_put_last(struct buf *b, const struct strlist *w, sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
-	const char *t = w->items[0];
+	const char *t = w->items[w->n - 1];
+	size_t len = strlen(t);
+	if (len < S_PREFIX_MIN || (w->n == 1 && S_is_term(db, t))) {
+		S_put_phrase(b, w);
+		return;
+	}
 	buf_putc(b, '(');
 	S_put_phrase(b, w);
 	buf_putc(b, '*');
-	if (w->n == 1 && strlen(t) >= 3 &&
+	if (w->n == 1 &&
 	    sqlite3_prepare_v2(db,
 			       "SELECT term FROM vocab WHERE term > ?1"
 			       " AND term < ?1 || char(1114111)"
@@ -835,6 +1053,27 @@ static void S_put_last(struct buf *b, const struct strlist *w, sqlite3 *db)
 	buf_putc(b, ')');
 }
 
+/* Appends word i of q: its phrase, or for the last word its phrase and
+ * prefix forms, or either of those or its alias. */
+static void S_put_word(struct buf *b, const struct S_query *q, size_t i,
+		       sqlite3 *db)
+{
+	struct strlist alias = STRLIST_INIT;
+	if (q->alias[i])
+		buf_putc(b, '(');
+	if (i + 1 == q->n)
+		S_put_last(b, &q->words[i], db);
+	else
+		S_put_phrase(b, &q->words[i]);
+	if (q->alias[i]) {
+		strlist_push(&alias, q->alias[i]);
+		buf_puts(b, " OR ");
+		S_put_phrase(b, &alias);
+		buf_putc(b, ')');
+		strlist_release(&alias);
+	}
+}
+
 /* The FTS5 expression: every word (any_word = 0) or any word. */
 static char *S_match_expr(const struct S_query *q, int any_word, sqlite3 *db)
 {
@@ -842,10 +1081,7 @@ static char *S_match_expr(const struct S_query *q, int any_word, sqlite3 *db)
 	for (size_t i = 0; i < q->n; i++) {
 		if (i)
 			buf_puts(&b, any_word ? " OR " : " AND ");
-		if (i + 1 == q->n)
-			S_put_last(&b, &q->words[i], db);
-		else
-			S_put_phrase(&b, &q->words[i]);
+		S_put_word(&b, q, i, db);
 	}
 	return buf_detach(&b);
 }
@@ -906,56 +1142,130 @@ static void S_bind_filters(sqlite3_stmt *st, int *k, const struct S_opts *o)
 		sqlite3_bind_text(st, (*k)++, o->section, -1, SQLITE_STATIC);
 }
 
+/* The columns of a result, in the order S_hit_read reads them; %s is the
+ * snippet. */
+#define S_HIT_COLS "SELECT title, section, summary, %s, path, url, tags," \
+		   " languages FROM docs WHERE "
+
+static void S_hit_read(sqlite3_stmt *st, struct S_hit *h)
+{
+	h->title = S_col(st, 0);
+	h->section = S_col(st, 1);
+	h->summary = S_col(st, 2);
+	h->snippet = S_col(st, 3);
+	h->path = S_col(st, 4);
+	h->url = S_col(st, 5);
+	h->tags = S_col(st, 6);
+	h->languages = S_col(st, 7);
+}
+
+/* Every page that passes the filters, by title. */
+static int S_run_all(sqlite3 *db, const struct S_opts *o,
+		     struct S_hits *hits)
+{
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int k = 1, rc = SQLITE_ERROR;
+
+	buf_printf(&sql, S_HIT_COLS "1", "NULL");
+	S_put_filters(&sql, o);
+	buf_puts(&sql, " ORDER BY lower(title), rowid LIMIT ?");
+	if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) == SQLITE_OK) {
+		S_bind_filters(st, &k, o);
+		sqlite3_bind_int64(st, k, o->limit);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			S_hit_read(st, &hits->items[hits->n++]);
+	}
+	sqlite3_finalize(st);
+	buf_release(&sql);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The best pages for match: exact matches (a page whose title key or URL
+ * end is in `keys`) first, then by kb_rank(), then in index order. Only
+ * rowids and ranks are read here, from the full-text index and the small
+ * `keys` table; reading the docs rows themselves for every match (to
+ * compare a title, say) would load whole pages. Fills rows and scores (at
+ * most o->limit) and returns how many, or -1.
+ */
+static long S_run_rank(sqlite3 *db, const char *match, const struct S_query *q,
+		       const struct S_opts *o, sqlite3_int64 *rows,
+		       double *scores)
+{
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int k = 1, rc = SQLITE_ERROR;
+	long n = 0;
+
+	buf_puts(&sql, "SELECT rowid, " S_RANK " FROM docs WHERE docs MATCH ?");
+	S_put_filters(&sql, o);
+	buf_puts(&sql, " ORDER BY rowid IN (SELECT doc FROM keys WHERE key = ?"
+		       " OR key = ?) DESC, 2, rowid LIMIT ?");
+	if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, k++, match, -1, SQLITE_STATIC);
+		S_bind_filters(st, &k, o);
+		sqlite3_bind_text(st, k++, q->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, k++, q->page, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, k, o->limit);
+		while (n < o->limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			rows[n] = sqlite3_column_int64(st, 0);
+			scores[n++] = -sqlite3_column_double(st, 1);
+		}
+		if (n == o->limit)
+			rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	buf_release(&sql);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
 /*
  * Runs one search: match is an FTS5 expression, or NULL to list every page
  * that passes the filters. Fills *hits (release with S_hits_release).
  * Returns 0, or -1 with a message in *errmsg (caller frees).
  */
-static int S_run(sqlite3 *db, const char *match, const char *title_key,
+static int S_run(sqlite3 *db, const char *match, const struct S_query *q,
 		 const struct S_opts *o, struct S_hits *hits, char **errmsg)
 {
-	struct buf sql = BUF_INIT;
+	sqlite3_int64 *rows = NULL;
+	double *scores = NULL;
 	sqlite3_stmt *st = NULL;
-	int k = 1, rc, ret = -1;
+	char *sql = NULL;
+	long n;
+	int ret = -1;
 
-	buf_puts(&sql, "SELECT title, section, summary, ");
-	buf_puts(&sql, match ? "snippet(docs, 3, char(1), char(2), '…', 20), "
-				S_BM25
-			     : "NULL, 0.0");
-	buf_puts(&sql, ", path, url, tags, languages FROM docs WHERE ");
-	buf_puts(&sql, match ? "docs MATCH ?" : "1");
-	S_put_filters(&sql, o);
-	buf_puts(&sql, match ? " ORDER BY (title_key = ?) DESC, 5, title, rowid"
-			     : " ORDER BY lower(title), rowid");
-	buf_puts(&sql, " LIMIT ?");
-	if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK)
-		goto done;
-	if (match)
-		sqlite3_bind_text(st, k++, match, -1, SQLITE_STATIC);
-	S_bind_filters(st, &k, o);
-	if (match)
-		sqlite3_bind_text(st, k++, title_key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, k, o->limit);
 	hits->items = xcalloc((size_t)o->limit, sizeof(*hits->items));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct S_hit *h = &hits->items[hits->n++];
-		h->title = S_col(st, 0);
-		h->section = S_col(st, 1);
-		h->summary = S_col(st, 2);
-		h->snippet = S_col(st, 3);
-		h->score = -sqlite3_column_double(st, 4);
-		h->path = S_col(st, 5);
-		h->url = S_col(st, 6);
-		h->tags = S_col(st, 7);
-		h->languages = S_col(st, 8);
+	if (!match) {
+		ret = S_run_all(db, o, hits);
+		goto done;
 	}
-	if (rc == SQLITE_DONE)
-		ret = 0;
+	rows = xcalloc((size_t)o->limit, sizeof(*rows));
+	scores = xcalloc((size_t)o->limit, sizeof(*scores));
+	if ((n = S_run_rank(db, match, q, o, rows, scores)) < 0)
+		goto done;
+	/* Then the pages themselves, with a snippet, one by one. */
+	sql = xasprintf(S_HIT_COLS "docs MATCH ? AND rowid = ?",
+			"snippet(docs, 3, char(1), char(2), '…', 20)");
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto done;
+	for (long i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, rows[i]);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			goto done;
+		S_hit_read(st, &hits->items[hits->n]);
+		hits->items[hits->n++].score = scores[i];
+	}
+	ret = 0;
 done:
 	if (ret < 0)
 		*errmsg = xstrdup(sqlite3_errmsg(db));
 	sqlite3_finalize(st);
-	buf_release(&sql);
+	free(sql);
+	free(rows);
+	free(scores);
 	return ret;
 }
 
@@ -1318,13 +1628,13 @@ static int S_search(sqlite3 *db, struct S_query *q, const struct S_opts *o,
 	}
 	if (q->n > 0)
 		match = S_match_expr(q, 0, db);
-	if (S_run(db, match, q->key, o, &hits, &msg) < 0)
+	if (S_run(db, match, q, o, &hits, &msg) < 0)
 		goto done;
 	if (hits.n == 0 && q->n > 1) {
 		free(match);
 		S_hits_release(&hits);
 		match = S_match_expr(q, 1, db);
-		if (S_run(db, match, q->key, o, &hits, &msg) < 0)
+		if (S_run(db, match, q, o, &hits, &msg) < 0)
 			goto done;
 		if (hits.n)
 			fprintf(err, "kb: no page has every word; showing"
@@ -1372,6 +1682,11 @@ int search_main(int argc, char **argv, FILE *out, FILE *err)
 		goto done;
 	if (S_tokenizer_open(&tok, db) < 0) {
 		fprintf(err, "kb: SQLite has no FTS5 unicode61 tokenizer\n");
+		goto done;
+	}
+	if (S_register_rank(db) < 0) {
+		fprintf(err, "kb: cannot register the ranking function with"
+			" SQLite's FTS5\n");
 		goto done;
 	}
 	S_query_parse(&q, o.query.data, &tok);

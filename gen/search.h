@@ -19,6 +19,9 @@
  *     (unicode61, lowercased, diacritics removed) with the number of
  *     documents that contain it. It serves "did you mean" suggestions (real
  *     words, not Porter stems such as "concurr") and prefix completion.
+ *   - `keys(key, doc)`, the names that make a page an exact match: its
+ *     normalised title and "/" + the last part of its URL ("/gil.html"),
+ *     so that ranking never reads whole pages from `docs`.
  * The database is built in a temporary file in the same directory and
  * renamed over the old one on search_index_close(), so a reader sees the old
  * index or the new one, never half of one. The same documents added in the
@@ -39,17 +42,25 @@
  * User words never reach the FTS5 query syntax raw. The query is split at
  * white space into words, at most SEARCH_MAX_WORDS of them; each word is run
  * through the index's own tokenizer (unicode61), and its tokens become one
- * double-quoted FTS5 phrase. So `c++` searches "c", `std::mutex` the phrase
+ * double-quoted FTS5 phrase. So `std::mutex` searches the phrase
  * "std mutex", `don't` the phrase "don t"; `AND`, `NOT`, `title:x`, `*` and
  * quotes are ordinary text, and a word without any letter or digit
- * (`*`, `"`, `--`) is dropped. All words must match (AND); the last word
- * also matches as a prefix ("multithr" finds multithreading). When nothing
- * matches, any word may match (OR), and when that fails too, kb suggests
- * spellings taken from the index vocabulary.
+ * (`*`, `"`, `--`) is dropped. Names the tokenizer cannot read also match
+ * the site's spelling of them: `c++` searches "c" or "cpp", `c#` "c" or
+ * "csharp", `.net` "net" or "dotnet". All words must match (AND); the last
+ * word, when it has three or more letters and is not a word of the index
+ * itself, also matches as a prefix and through the vocabulary words that
+ * begin with it ("multithr" finds multithreading; "thread", a known word,
+ * finds thread, threads and threading but not threadsanitizer). When
+ * nothing matches, any word may match (OR), and when that fails too, kb
+ * suggests spellings taken from the index vocabulary.
  *
- * Ranking: exact (case-insensitive, punctuation-insensitive) title matches
- * first, then BM25 with column weights title 10, tags 8, summary 4,
- * languages 2, body 1.
+ * Ranking: exact matches first: pages whose title is the query
+ * (case-insensitive, punctuation-insensitive) or whose id is the query
+ * ("free threaded python" -> free-threaded-python.html, "c++" -> cpp.html);
+ * then BM25F (kb_rank(), per-column length normalisation, k1 1.2, b 0.75)
+ * with column weights title 10, tags 8, summary 4, languages 2, body 1, so
+ * that a long body does not dilute a title or tag match; then index order.
  *
  * Empty query: a QUERY with no searchable word (e.g. "", "*") lists every
  * page that passes the filters (--tag/--lang/--section), ordered by title;

@@ -23,6 +23,7 @@
 struct tpl {
 	lua_State *L;
 	char *dir;
+	int depth;      /* '/' count of the URL of the page being rendered */
 };
 
 static const char prelude[] =
@@ -61,71 +62,92 @@ static const char prelude[] =
 	"return render\n";
 
 #define REG_SAFE "kb.safe"    /* registry: the metatable of raw strings */
-#define REG_DEPTH "kb.depth"  /* registry: '/' count of the page's URL */
 
-/* esc(v) -> string: v HTML-escaped; nil gives "", raw strings pass. (-1, +1, m) */
+/* Appends s[0, len) HTML-escaped to b. */
+static void S_add_escaped(luaL_Buffer *b, const char *s, size_t len)
+{
+	size_t start = 0;
+	for (size_t i = 0; i < len; i++) {
+		const char *rep;
+		switch (s[i]) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: continue;
+		}
+		luaL_addlstring(b, s + start, i - start);
+		luaL_addstring(b, rep);
+		start = i + 1;
+	}
+	luaL_addlstring(b, s + start, len - start);
+}
+
+/* esc(v) -> string: v HTML-escaped; nil gives "", raw strings pass.
+ * Upvalue 1 is the metatable of raw strings. (-1, +1, m) */
 static int S_esc(lua_State *L)
 {
-	if (lua_isnoneornil(L, 1)) {
+	size_t len;
+	const char *s;
+	switch (lua_type(L, 1)) {
+	case LUA_TNONE:
+	case LUA_TNIL:
 		lua_pushliteral(L, "");
 		return 1;
-	}
-	if (lua_getmetatable(L, 1)) {
-		lua_getfield(L, LUA_REGISTRYINDEX, REG_SAFE);
-		int safe = lua_rawequal(L, -1, -2);
-		lua_pop(L, 2);
-		if (safe) {
-			lua_rawgeti(L, 1, 1);
-			return 1;
+	case LUA_TSTRING:
+		s = lua_tolstring(L, 1, &len);
+		break;
+	case LUA_TTABLE:
+		if (lua_getmetatable(L, 1)) {
+			int safe = lua_rawequal(L, -1, lua_upvalueindex(1));
+			lua_pop(L, 1);
+			if (safe) {
+				lua_rawgeti(L, 1, 1);
+				return 1;
+			}
 		}
+		/* fall through */
+	default:
+		s = luaL_tolstring(L, 1, &len);
+		break;
 	}
-	size_t len;
-	const char *s = luaL_tolstring(L, 1, &len);
-	size_t i = 0;
-	while (i < len && !strchr("&<>\"'", s[i]))
-		i++;
-	if (i == len)
-		return 1; /* nothing to escape: the string itself */
+	if (strcspn(s, "&<>\"'") >= len) {
+		lua_pushvalue(L, -1); /* the string itself */
+		return 1;
+	}
 	luaL_Buffer b;
 	luaL_buffinit(L, &b);
-	for (i = 0; i < len; i++) {
-		switch (s[i]) {
-		case '&': luaL_addstring(&b, "&amp;"); break;
-		case '<': luaL_addstring(&b, "&lt;"); break;
-		case '>': luaL_addstring(&b, "&gt;"); break;
-		case '"': luaL_addstring(&b, "&quot;"); break;
-		case '\'': luaL_addstring(&b, "&#39;"); break;
-		default: luaL_addchar(&b, s[i]);
-		}
-	}
+	S_add_escaped(&b, s, len);
 	luaL_pushresult(&b);
 	return 1;
 }
 
 /* url(to) -> to made relative to the current page; absolute URLs and
- * "#anchors" are returned as they are. (-1, +1, m) */
+ * "#anchors" are returned as they are. Upvalue 1 is the struct tpl.
+ * (-1, +1, m) */
 static int S_url(lua_State *L)
 {
 	if (lua_type(L, 1) != LUA_TSTRING) {
 		lua_settop(L, 1);
 		return 1;
 	}
-	const char *to = lua_tostring(L, 1);
+	size_t len;
+	const char *to = lua_tolstring(L, 1, &len);
 	const char *p = to;
 	while (*p && (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.'))
 		p++;
-	if (*to == '#' || *to == '/' || (*p == ':' && p != to)) {
+	const struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	if (*to == '#' || *to == '/' || (*p == ':' && p != to) || t->depth == 0) {
 		lua_settop(L, 1);
 		return 1;
 	}
-	lua_getfield(L, LUA_REGISTRYINDEX, REG_DEPTH);
-	lua_Integer depth = lua_tointeger(L, -1);
 	luaL_Buffer b;
-	luaL_buffinit(L, &b);
-	for (lua_Integer i = 0; i < depth; i++)
-		luaL_addstring(&b, "../");
-	luaL_addstring(&b, to);
-	luaL_pushresult(&b);
+	char *dst = luaL_buffinitsize(L, &b, (size_t)t->depth * 3 + len);
+	for (int i = 0; i < t->depth; i++)
+		memcpy(dst + 3 * i, "../", 3);
+	memcpy(dst + 3 * t->depth, to, len);
+	luaL_pushresultsize(&b, (size_t)t->depth * 3 + len);
 	return 1;
 }
 
@@ -296,16 +318,19 @@ struct tpl *tpl_new(const char *dir)
 	t->dir = xstrdup(dir);
 	lua_pushlightuserdata(L, t);
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_TPL);
-	lua_pushcfunction(L, S_esc);
-	lua_setglobal(L, "esc");
-	lua_pushcfunction(L, S_url);
-	lua_setglobal(L, "url");
-	lua_newtable(L);
+	lua_newtable(L); /* the metatable of raw strings */
 	lua_pushvalue(L, -1);
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_SAFE);
-	lua_pushcfunction(L, S_esc);
+	lua_pushvalue(L, -1);
+	lua_pushcclosure(L, S_esc, 1);
 	lua_setfield(L, -2, "__tostring");
+	lua_pushvalue(L, -1);
+	lua_pushcclosure(L, S_esc, 1);
+	lua_setglobal(L, "esc");
 	lua_pop(L, 1);
+	lua_pushlightuserdata(L, t);
+	lua_pushcclosure(L, S_url, 1);
+	lua_setglobal(L, "url");
 	if (luaL_loadbufferx(L, prelude, sizeof(prelude) - 1, "=prelude", "t") != LUA_OK)
 		goto fail;
 	lua_pushcfunction(L, S_loader);
@@ -332,11 +357,9 @@ int tpl_render(struct tpl *t, const char *name, const char *page_url,
 {
 	lua_State *L = t->L;
 	int ctx = lua_gettop(L);
-	lua_Integer depth = 0;
+	t->depth = 0;
 	for (const char *p = page_url ? page_url : ""; *p; p++)
-		depth += *p == '/';
-	lua_pushinteger(L, depth);
-	lua_setfield(L, LUA_REGISTRYINDEX, REG_DEPTH);
+		t->depth += *p == '/';
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_RENDER);
 	lua_pushstring(L, name);
 	lua_pushvalue(L, ctx);

@@ -165,6 +165,8 @@ static void test_markdown_gfm_extensions(void **state)
 	assert_non_null(strstr(a->html, "footnote"));
 	assert_non_null(strstr(a->html, "class=\"language-go\""));
 	assert_non_null(strstr(a->plain, "A footnote."));
+	/* table cells stay separate words for search */
+	assert_non_null(strstr(a->plain, "1 2"));
 	S_release(&f);
 }
 
