@@ -177,8 +177,10 @@ try {
   server.close();
 }
 if (failed) process.exit(1);
-if (rows.some((r) => r.load.reqs === 0 || r.first.reqs === 0)) {
-  console.error('pagefind-bytes: no request under /pagefind/ was seen; is the site indexed?');
+// Focusing the box must load Pagefind; a query may fetch nothing (a word
+// no index chunk covers).
+if (rows.some((r) => r.load.reqs === 0)) {
+  console.error('pagefind-bytes: focusing the search box loaded nothing under /pagefind/');
   process.exit(1);
 }
 
