@@ -63,27 +63,6 @@ static const char prelude[] =
 
 #define REG_SAFE "kb.safe"    /* registry: the metatable of raw strings */
 
-/* Appends s[0, len) HTML-escaped to b. */
-static void S_add_escaped(luaL_Buffer *b, const char *s, size_t len)
-{
-	size_t start = 0;
-	for (size_t i = 0; i < len; i++) {
-		const char *rep;
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
-		}
-		luaL_addlstring(b, s + start, i - start);
-		luaL_addstring(b, rep);
-		start = i + 1;
-	}
-	luaL_addlstring(b, s + start, len - start);
-}
-
 /* esc(v) -> string: v HTML-escaped; nil gives "", raw strings pass.
  * Upvalue 1 is the metatable of raw strings. (-1, +1, m) */
 static int S_esc(lua_State *L)
@@ -116,10 +95,10 @@ static int S_esc(lua_State *L)
 		lua_pushvalue(L, -1); /* the string itself */
 		return 1;
 	}
-	luaL_Buffer b;
-	luaL_buffinit(L, &b);
-	S_add_escaped(&b, s, len);
-	luaL_pushresult(&b);
+	struct buf b = BUF_INIT;
+	buf_put_html(&b, s, len);
+	lua_pushlstring(L, b.data, b.len);
+	buf_release(&b);
 	return 1;
 }
 
