@@ -165,6 +165,31 @@ static void S_merge_per(struct state *st)
 		diag_merge(&st->d, &st->per[i]);
 }
 
+/* The kb executable's path, or NULL; caller frees. */
+static char *S_self_path(void)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	return xstrdup(self);
+}
+
+/* path joined to the folder of the kb executable (a source checkout
+ * keeps templates/ and node_modules/ there), or NULL; caller frees. */
+static char *S_beside_self(const char *path)
+{
+	char *self = S_self_path();
+	if (!self)
+		return NULL;
+	char *dir = path_dirname(self);
+	char *p = path_join(dir, path);
+	free(dir);
+	free(self);
+	return p;
+}
+
 static char *S_templates_dir(void);
 
 /* ---- the fingerprint of everything a build reads ---- */
@@ -204,12 +229,10 @@ static char *S_fingerprint(const struct build_opts *o)
 {
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "kb %s %s %s\n", KB_VERSION, __DATE__, __TIME__);
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
+	char *self = S_self_path();
+	if (self)
 		S_fp_tree(&b, self);
-	}
+	free(self);
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	buf_printf(&b, "sde=%s strict=%d\n", sde ? sde : "", o->strict);
 	S_fp_tree(&b, "kb.lua");
@@ -474,17 +497,10 @@ static char *S_templates_dir(void)
 	const char *env = getenv("KB_TEMPLATES");
 	if (env && *env)
 		return xstrdup(env);
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *dir = path_dirname(self);
-		char *t = path_join(dir, "templates");
-		free(dir);
-		if (stat(t, &sb) == 0 && S_ISDIR(sb.st_mode))
-			return t;
-		free(t);
-	}
+	char *t = S_beside_self("templates");
+	if (t && stat(t, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return t;
+	free(t);
 	return xstrdup(KB_SHARE_DIR "/templates");
 }
 
@@ -611,15 +627,8 @@ static char *S_pagefind_path(void)
 	const char *rel = "node_modules/.bin/pagefind";
 	if (access(rel, X_OK) == 0)
 		return xstrdup(rel);
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return NULL;
-	self[n] = '\0';
-	char *dir = path_dirname(self);
-	char *p = path_join(dir, rel);
-	free(dir);
-	if (access(p, X_OK) == 0)
+	char *p = S_beside_self(rel);
+	if (p && access(p, X_OK) == 0)
 		return p;
 	free(p);
 	return NULL;

@@ -416,12 +416,7 @@ static void S_render_pages(struct job *j, size_t first, size_t step)
 		return;
 	}
 	lua_State *L = tpl_state(t);
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	S_site_table(L, o);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (getenv("KB_TIMES"))
-		fprintf(stderr, "kb: site table %.3fs\n", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	int site = lua_gettop(L);
 	for (size_t i = first; i < j->npages; i += step) {
 		const struct page *p = &j->pages[i];
