@@ -11,6 +11,7 @@
 #include "markdown.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,8 @@ static const char *const extension_names[] = {
 	"table", "strikethrough", "autolink", "tagfilter", "tasklist",
 };
 #define NEXT (sizeof(extension_names) / sizeof(extension_names[0]))
+
+static pthread_mutex_t inline_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void markdown_init(void)
 {
@@ -399,7 +402,13 @@ void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
 	for (cmark_llist *l = exts; l; l = l->next)
 		cmark_parser_attach_syntax_extension(p, l->data);
 	cmark_parser_feed(p, e->body, strlen(e->body));
+	/* cmark-gfm's inline pass adds the extensions' special characters to
+	 * a table shared by all parsers and removes them when it is done
+	 * (github/cmark-gfm#221): two threads in it at once lose autolinks
+	 * and the like. Block parsing above runs in parallel; this does not. */
+	pthread_mutex_lock(&inline_lock);
 	cmark_node *doc = cmark_parser_finish(p);
+	pthread_mutex_unlock(&inline_lock);
 	cmark_parser_free(p);
 
 	/* Collect first, then rewrite: the iterator must not see the

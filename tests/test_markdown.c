@@ -191,6 +191,49 @@ static void test_markdown_backlinks(void **state)
 	S_release(&f);
 }
 
+
+struct par {
+	struct entry **e;
+	size_t n;
+};
+
+static void S_parse_i(size_t i, void *arg)
+{
+	struct par *p = arg;
+	struct diags d = DIAGS_INIT;
+	markdown_parse(p->e[i], NULL, &d);
+	diag_release(&d);
+}
+
+/* Entries parsed on several threads at once get the same HTML as alone:
+ * the GFM extensions' inline pass is not thread-safe inside cmark-gfm. */
+static void test_markdown_parallel_parse_keeps_autolinks(void **state)
+{
+	(void)state;
+	enum { N = 400 };
+	struct entry *e[N];
+	struct diags d = DIAGS_INIT;
+	for (size_t i = 0; i < N; i++) {
+		char *path = xasprintf("content/topics/t%zu.md", i);
+		char *text = xasprintf("---\ntitle: T\nsummary: s\n---\n\n"
+				       "See https://example.org/%zu and www.example.com/x for more.\n"
+				       "| a | b |\n|---|---|\n| ~~c~~ | d |\n", i);
+		e[i] = load_entry(path, text, &d);
+		free(path);
+	}
+	struct par p = { e, N };
+	parallel_for(N, 4, S_parse_i, &p);
+	for (size_t i = 0; i < N; i++) {
+		char *want = xasprintf("<a href=\"https://example.org/%zu\">", i);
+		assert_non_null(strstr(e[i]->html, want));
+		assert_non_null(strstr(e[i]->html, "<a href=\"http://www.example.com/x\">"));
+		assert_non_null(strstr(e[i]->html, "<del>c</del>"));
+		free(want);
+		entry_free(e[i]);
+	}
+	diag_release(&d);
+}
+
 int main(void)
 {
 	markdown_init();
@@ -201,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_markdown_safe_by_default),
 		cmocka_unit_test(test_markdown_gfm_extensions),
 		cmocka_unit_test(test_markdown_backlinks),
+		cmocka_unit_test(test_markdown_parallel_parse_keeps_autolinks),
 	};
 	return cmocka_run_group_tests_name("markdown", tests, NULL, NULL);
 }
