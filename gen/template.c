@@ -24,12 +24,14 @@ struct tpl {
 	lua_State *L;
 	char *dir;
 	int depth;      /* '/' count of the URL of the page being rendered */
+	struct buf join; /* scratch of S_concat, kept to save regrowing */
+	size_t last;     /* length of the last page, to presize the next */
 };
 
 static const char prelude[] =
-	"local loader, G, safe_mt = ...\n"
+	"local loader, G, safe_mt, concat = ...\n"
 	"local templates, ctxs, layouts, depth = {}, {}, {}, 0\n"
-	"local concat, getmetatable, setmetatable = table.concat, getmetatable, setmetatable\n"
+	"local getmetatable, setmetatable = getmetatable, setmetatable\n"
 	"local G_mt = {__index = G}\n"
 	"local function raw(s)\n"
 	"  if getmetatable(s) == safe_mt then return s end\n"
@@ -37,7 +39,9 @@ static const char prelude[] =
 	"end\n"
 	"G.raw = raw\n"
 	/* The context table is the template's _ENV; globals not in it come
-	 * from G through its metatable. */
+	 * from G through its metatable. Returns the output's pieces: the
+	 * caller joins them (tpl_render writes them out without making one
+	 * Lua string of the page). */
 	"local function render(name, ctx)\n"
 	"  local f = templates[name]\n"
 	"  if not f then f = loader(name); templates[name] = f end\n"
@@ -49,14 +53,13 @@ static const char prelude[] =
 	"  local lay = layouts[depth]\n"
 	"  ctxs[depth], layouts[depth] = nil, nil\n"
 	"  depth = depth - 1\n"
-	"  local s = concat(out)\n"
 	"  if lay then\n"
-	"    return render(lay, setmetatable({content = raw(s)}, {__index = ctx}))\n"
+	"    return render(lay, setmetatable({content = raw(concat(out))}, {__index = ctx}))\n"
 	"  end\n"
-	"  return s\n"
+	"  return out\n"
 	"end\n"
 	"function G.include(name, ctx)\n"
-	"  return raw(render(name, ctx or ctxs[depth]))\n"
+	"  return raw(concat(render(name, ctx or ctxs[depth])))\n"
 	"end\n"
 	"function G.layout(name) layouts[depth] = name end\n"
 	"return render\n";
@@ -121,12 +124,58 @@ static int S_url(lua_State *L)
 		lua_settop(L, 1);
 		return 1;
 	}
+	size_t up = (size_t)t->depth * 3, n = up + len;
+	char small[256];
 	luaL_Buffer b;
-	char *dst = luaL_buffinitsize(L, &b, (size_t)t->depth * 3 + len);
-	for (int i = 0; i < t->depth; i++)
-		memcpy(dst + 3 * i, "../", 3);
-	memcpy(dst + 3 * t->depth, to, len);
-	luaL_pushresultsize(&b, (size_t)t->depth * 3 + len);
+	char *dst = n <= sizeof(small) ? small : luaL_buffinitsize(L, &b, n);
+	for (size_t i = 0; i < up; i += 3)
+		memcpy(dst + i, "../", 3);
+	memcpy(dst + up, to, len);
+	if (dst == small)
+		lua_pushlstring(L, small, n);
+	else
+		luaL_pushresultsize(&b, n);
+	return 1;
+}
+
+/* Appends the pieces t[1..#t] of the table at idx to b: what
+ * table.concat(t) returns, without its buffer regrowing and copying.
+ * Returns 0, or the index of the first piece that is neither a string nor
+ * a number. */
+static lua_Integer S_join(lua_State *L, int idx, struct buf *b)
+{
+	lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+	for (lua_Integer i = 1; i <= n; i++) {
+		size_t len;
+		const char *s;
+		int type = lua_rawgeti(L, idx, i);
+		if (type != LUA_TSTRING && type != LUA_TNUMBER) {
+			lua_pop(L, 1);
+			return i;
+		}
+		s = lua_tolstring(L, -1, &len);
+		if (b->cap - b->len <= len)
+			buf_grow(b, len);
+		memcpy(b->data + b->len, s, len);
+		b->len += len;
+		lua_pop(L, 1); /* the table keeps the string alive */
+	}
+	if (b->cap)
+		b->data[b->len] = '\0';
+	return 0;
+}
+
+/* concat(t) -> table.concat(t). Upvalue 1 is the struct tpl. (-1, +1, e) */
+static int S_concat(lua_State *L)
+{
+	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	luaL_checktype(L, 1, LUA_TTABLE);
+	buf_truncate(&t->join, 0);
+	lua_Integer bad = S_join(L, 1, &t->join);
+	if (bad)
+		return luaL_error(L, "invalid value (at index %I) in table for 'concat'",
+				  (LUAI_UACINT)bad);
+	lua_pushlstring(L, t->join.data, t->join.len);
 	return 1;
 }
 
@@ -295,6 +344,7 @@ struct tpl *tpl_new(const char *dir)
 	struct tpl *t = xcalloc(1, sizeof(*t));
 	t->L = L;
 	t->dir = xstrdup(dir);
+	buf_init(&t->join);
 	lua_pushlightuserdata(L, t);
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_TPL);
 	lua_newtable(L); /* the metatable of raw strings */
@@ -315,12 +365,15 @@ struct tpl *tpl_new(const char *dir)
 	lua_pushcfunction(L, S_loader);
 	lua_pushglobaltable(L);
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_SAFE);
-	if (lua_pcall(L, 3, 1, 0) != LUA_OK)
+	lua_pushlightuserdata(L, t);
+	lua_pushcclosure(L, S_concat, 1);
+	if (lua_pcall(L, 4, 1, 0) != LUA_OK)
 		goto fail;
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_RENDER);
 	return t;
 fail:
 	lua_close(L);
+	buf_release(&t->join);
 	free(t->dir);
 	free(t);
 	return NULL;
@@ -350,9 +403,20 @@ int tpl_render(struct tpl *t, const char *name, const char *page_url,
 		lua_settop(L, ctx - 1);
 		return -1;
 	}
-	size_t len;
-	const char *s = lua_tolstring(L, -1, &len);
-	*out = xstrndup(s ? s : "", s ? len : 0);
+	/* The page's pieces, joined straight into the caller's string. */
+	struct buf page = BUF_INIT;
+	buf_grow(&page, t->last);
+	lua_Integer bad = lua_istable(L, -1) ? S_join(L, lua_gettop(L), &page) : 1;
+	if (bad) {
+		buf_release(&page);
+		*err = xasprintf("invalid value (at index %lld) in table for 'concat'",
+				 (long long)bad);
+		*out = NULL;
+		lua_settop(L, ctx - 1);
+		return -1;
+	}
+	t->last = page.len;
+	*out = buf_detach(&page);
 	*err = NULL;
 	lua_settop(L, ctx - 1);
 	return 0;
@@ -363,6 +427,7 @@ void tpl_free(struct tpl *t)
 	if (!t)
 		return;
 	lua_close(t->L);
+	buf_release(&t->join);
 	free(t->dir);
 	free(t);
 }
