@@ -64,6 +64,7 @@ static const char S_fill_keys[] =
  * words kb cuts out of a query are exactly the index's tokens. */
 struct S_tokenizer {
 	fts5_tokenizer api;
+	void *ud;              /* the tokenizer module's user data */
 	Fts5Tokenizer *handle; /* NULL when not created */
 };
 
@@ -92,6 +93,7 @@ static int S_tokenizer_open(struct S_tokenizer *t, sqlite3 *db)
 	if (!api || api->xFindTokenizer(api, "unicode61", &ud, &t->api) !=
 			    SQLITE_OK)
 		return -1;
+	t->ud = ud;
 	if (t->api.xCreate(ud, args, 2, &t->handle) != SQLITE_OK) {
 		t->handle = NULL;
 		return -1;
@@ -221,6 +223,7 @@ struct search_index {
 	char *path;     /* final name */
 	char *tmp_path; /* where the index is built */
 	char *error;    /* first error of search_index_add, or NULL */
+	int counting;   /* documents being split are counted in vocab */
 	struct buf scratch;
 };
 
@@ -228,19 +231,75 @@ struct search_index {
 #define S_TERM_MIN 2
 #define S_TERM_MAX 48
 
-struct S_vocab_ctx {
-	struct S_vocab *vocab;
-	long doc;
+/*
+ * Counting the vocabulary while FTS5 indexes: the writer's connection
+ * registers this tokenizer as "unicode61", in front of FTS5's own, so the
+ * docs table's Porter stemmer splits documents through it and every token
+ * of an indexed column is counted on its way in; documents are not split
+ * a second time for the vocabulary. The file does not change: its schema
+ * names FTS5's tokenizers, which readers use.
+ */
+struct S_tee {
+	fts5_tokenizer api;  /* FTS5's unicode61 */
+	Fts5Tokenizer *real;
+	struct search_index *ix;
 };
 
-static int S_token_vocab(void *ctx, int tflags, const char *tok, int ntok,
-			 int start, int end)
+struct S_tee_call {
+	void *ctx;
+	S_token_fn fn;
+	struct search_index *ix;
+};
+
+static int S_tee_create(void *ud, const char **args, int nargs,
+			Fts5Tokenizer **out)
 {
-	struct S_vocab_ctx *c = ctx;
-	(void)tflags, (void)start, (void)end;
-	if (ntok >= S_TERM_MIN && ntok <= S_TERM_MAX)
-		S_vocab_add(c->vocab, tok, (size_t)ntok, c->doc);
+	struct search_index *ix = ud;
+	struct S_tee *t = xcalloc(1, sizeof(*t));
+	int rc;
+	t->api = ix->tok.api;
+	t->ix = ix;
+	rc = t->api.xCreate(ix->tok.ud, args, nargs, &t->real);
+	if (rc != SQLITE_OK) {
+		free(t);
+		return rc;
+	}
+	*out = (Fts5Tokenizer *)t;
 	return SQLITE_OK;
+}
+
+static void S_tee_delete(Fts5Tokenizer *p)
+{
+	struct S_tee *t = (struct S_tee *)p;
+	t->api.xDelete(t->real);
+	free(t);
+}
+
+static int S_tee_token(void *ctx, int tflags, const char *tok, int ntok,
+		       int start, int end)
+{
+	struct S_tee_call *c = ctx;
+	if (ntok >= S_TERM_MIN && ntok <= S_TERM_MAX)
+		S_vocab_add(&c->ix->vocab, tok, (size_t)ntok, c->ix->ndocs);
+	return c->fn(c->ctx, tflags, tok, ntok, start, end);
+}
+
+static int S_tee_tokenize(Fts5Tokenizer *p, void *ctx, int flags,
+			  const char *text, int len, S_token_fn fn)
+{
+	struct S_tee *t = (struct S_tee *)p;
+	struct S_tee_call c = { ctx, fn, t->ix };
+	if (!t->ix->counting || !(flags & FTS5_TOKENIZE_DOCUMENT))
+		return t->api.xTokenize(t->real, ctx, flags, text, len, fn);
+	return t->api.xTokenize(t->real, &c, flags, text, len, S_tee_token);
+}
+
+static int S_tee_register(struct search_index *ix)
+{
+	fts5_tokenizer tee = { S_tee_create, S_tee_delete, S_tee_tokenize };
+	fts5_api *api = S_fts5_api(ix->db);
+	return api && api->xCreateTokenizer(api, "unicode61", ix, &tee, NULL) ==
+			      SQLITE_OK ? 0 : -1;
 }
 
 static char *S_db_error(sqlite3 *db, const char *what, const char *path)
@@ -284,8 +343,17 @@ int search_index_open(struct search_index **out, const char *db_path,
 	}
 	close(fd);
 	if (sqlite3_open_v2(ix->tmp_path, &ix->db, SQLITE_OPEN_READWRITE,
-			    NULL) != SQLITE_OK ||
-	    sqlite3_exec(ix->db, S_schema, NULL, NULL, NULL) != SQLITE_OK ||
+			    NULL) != SQLITE_OK) {
+		*errmsg = S_db_error(ix->db, "cannot create search index",
+				     ix->tmp_path);
+		goto fail;
+	}
+	/* Before the docs table is created: its tokenizer is made then. */
+	if (S_tokenizer_open(&ix->tok, ix->db) < 0 || S_tee_register(ix) < 0) {
+		*errmsg = xstrdup("SQLite has no FTS5 unicode61 tokenizer");
+		goto fail;
+	}
+	if (sqlite3_exec(ix->db, S_schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ix->db,
 			       "INSERT INTO docs(rowid, title, tags, summary,"
 			       " body, languages, section, url, path, title_key)"
@@ -293,10 +361,6 @@ int search_index_open(struct search_index **out, const char *db_path,
 			       -1, &ix->insert, NULL) != SQLITE_OK) {
 		*errmsg = S_db_error(ix->db, "cannot create search index",
 				     ix->tmp_path);
-		goto fail;
-	}
-	if (S_tokenizer_open(&ix->tok, ix->db) < 0) {
-		*errmsg = xstrdup("SQLite has no FTS5 unicode61 tokenizer");
 		goto fail;
 	}
 	*out = ix;
@@ -335,19 +399,12 @@ int search_index_add(struct search_index *ix, const struct search_doc *doc)
 	const char *cols[] = { doc->title, doc->tags, doc->summary, doc->body,
 			       doc->languages, doc->section, doc->url,
 			       doc->path };
-	struct S_vocab_ctx vc = { &ix->vocab, ix->ndocs + 1 };
 	struct buf key = BUF_INIT;
 	int rc = SQLITE_OK;
 
 	if (ix->error)
 		return -1;
 	ix->ndocs++;
-	/* Vocabulary from the indexed columns (the first five). */
-	for (size_t i = 0; i < 5; i++)
-		if (cols[i] && S_tokenize(&ix->tok, cols[i], strlen(cols[i]),
-					  FTS5_TOKENIZE_DOCUMENT, &vc,
-					  S_token_vocab) < 0)
-			rc = SQLITE_ERROR;
 	if (doc->title)
 		S_tokenize(&ix->tok, doc->title, strlen(doc->title),
 			   FTS5_TOKENIZE_DOCUMENT, &key, S_token_join);
@@ -360,8 +417,12 @@ int search_index_add(struct search_index *ix, const struct search_doc *doc)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(ix->insert, 10, key.data, (int)key.len,
 				       SQLITE_STATIC);
+	/* The vocabulary comes from the indexed columns (the first five), as
+	 * FTS5 splits them (see S_tee). */
+	ix->counting = 1;
 	if (rc == SQLITE_OK && sqlite3_step(ix->insert) != SQLITE_DONE)
 		rc = SQLITE_ERROR;
+	ix->counting = 0;
 	sqlite3_clear_bindings(ix->insert);
 	buf_release(&key);
 	if (rc != SQLITE_OK) {
@@ -1663,7 +1724,7 @@ int search_main(int argc, char **argv, FILE *out, FILE *err)
 {
 	struct S_opts o = { BUF_INIT, 0, STRLIST_INIT, STRLIST_INIT, NULL,
 			    S_DEFAULT_LIMIT, 0, S_COLOR_AUTO, NULL, 0 };
-	struct S_tokenizer tok = { { NULL, NULL, NULL }, NULL };
+	struct S_tokenizer tok = { { NULL, NULL, NULL }, NULL, NULL };
 	struct S_query q;
 	char *index_path = NULL;
 	sqlite3 *db = NULL;
