@@ -38,14 +38,16 @@ char *markdown_anchor(const char *text)
 {
 	/* GitHub: lowercase, drop all but letters, digits, '_', '-' and
 	 * spaces, then spaces become '-'. Non-ASCII bytes are kept. */
-	struct buf b = BUF_INIT;
+	size_t n = 0;
+	char *a = xmalloc(strlen(text) + 1);
 	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
 		if (isalnum(*p) || *p == '_' || *p == '-' || *p >= 0x80)
-			buf_putc(&b, tolower(*p));
+			a[n++] = (char)tolower(*p);
 		else if (*p == ' ')
-			buf_putc(&b, '-');
+			a[n++] = '-';
 	}
-	return buf_detach(&b);
+	a[n] = '\0';
+	return a;
 }
 
 static int S_depth(const char *url)
@@ -124,11 +126,19 @@ static void S_anchor_heading(struct entry *e, cmark_node *h)
 
 	struct buf open = BUF_INIT;
 	const char *anchor = e->headings[e->nheadings - 1].anchor;
-	buf_printf(&open, "<h%d id=\"", level);
+	char close[16];
+	if (level >= 1 && level <= 6) {
+		char tag[] = "<h0 id=\"";
+		tag[2] = (char)('0' + level);
+		buf_puts(&open, tag);
+		memcpy(close, "</h0>", 6);
+		close[3] = (char)('0' + level);
+	} else {
+		buf_printf(&open, "<h%d id=\"", level);
+		snprintf(close, sizeof(close), "</h%d>", level);
+	}
 	buf_put_html(&open, anchor, strlen(anchor));
 	buf_puts(&open, "\">");
-	char close[8];
-	snprintf(close, sizeof(close), "</h%d>", level);
 
 	cmark_node *blk = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK);
 	cmark_node_set_on_enter(blk, open.data);
@@ -316,11 +326,16 @@ static void S_link_node(struct entry *e, cmark_node *n, struct diags *d)
 	struct link_use u = { NULL, NULL, hash && hash[1] ? xstrdup(hash + 1) : NULL, line, col };
 	if (*file) {
 		size_t len = strlen(file);
-		char *dir = path_dirname(e->path);
-		char *joined = path_join(dir, file);
-		u.target = path_normalize(joined);
-		free(dir);
-		free(joined);
+		/* path_join(path_dirname(e->path), file), file being relative */
+		const char *slash = strrchr(e->path, '/');
+		struct buf joined = BUF_INIT;
+		if (!slash)
+			buf_puts(&joined, "./");
+		else
+			buf_put(&joined, e->path, (size_t)(slash - e->path) + 1);
+		buf_puts(&joined, file);
+		u.target = path_normalize(joined.data);
+		buf_release(&joined);
 		if (len < 4 || strcmp(file + len - 3, ".md") || !u.target ||
 		    strncmp(u.target, "content/", 8)) {
 			diag_add(d, DIAG_ERROR, e->path, line, col,
@@ -331,14 +346,20 @@ static void S_link_node(struct entry *e, cmark_node *n, struct diags *d)
 			free(file);
 			return;
 		}
-		/* content/topics/gil.md -> topics/gil.html */
-		char *page = xasprintf("%.*s.html", (int)(strlen(u.target) - 8 - 3), u.target + 8);
-		char *rel = markdown_relurl(e->url, page);
-		char *nu = u.anchor ? xasprintf("%s#%s", rel, u.anchor) : xstrdup(rel);
-		cmark_node_set_url(n, nu);
-		free(nu);
-		free(rel);
-		free(page);
+		/* content/topics/gil.md -> topics/gil.html, relative to e's
+		 * page (as markdown_relurl), with the #anchor */
+		struct buf nu = BUF_INIT;
+		for (const char *p = e->url; *p; p++)
+			if (*p == '/')
+				buf_puts(&nu, "../");
+		buf_put(&nu, u.target + 8, strlen(u.target) - 8 - 3);
+		buf_puts(&nu, ".html");
+		if (u.anchor) {
+			buf_putc(&nu, '#');
+			buf_puts(&nu, u.anchor);
+		}
+		cmark_node_set_url(n, nu.data);
+		buf_release(&nu);
 	}
 	u.href = file;
 	e->uses = xrealloc(e->uses, (e->nuses + 1) * sizeof(*e->uses));
