@@ -12,6 +12,8 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +67,100 @@ char *markdown_relurl(const char *from, const char *to)
 	char *r = xasprintf("%s%s", up, to);
 	free(up);
 	return r;
+}
+
+/* ---- an arena for cmark-gfm ---- */
+
+/*
+ * cmark-gfm allocates every node, string and buffer of a parse on its own,
+ * and markdown_parse frees them all together at its end: they come from an
+ * arena of large blocks instead, released at once by S_arena_release().
+ * cmark_mem has no context pointer, so the arena is the parsing thread's.
+ * Nodes added to the tree must come from the same allocator (cmark-gfm
+ * refuses to mix them).
+ */
+struct S_block {
+	struct S_block *prev;
+	size_t used, size;
+	max_align_t data[];
+};
+
+static _Thread_local struct S_block *S_arena;
+
+#define S_ALIGN 16
+#define S_HEAD 16 /* the size of an allocation, before it */
+#define S_BLOCK 65536
+
+static size_t S_round(size_t n)
+{
+	return (n + S_ALIGN - 1) & ~(size_t)(S_ALIGN - 1);
+}
+
+static void *S_arena_alloc(size_t n)
+{
+	size_t need = S_HEAD + S_round(n);
+	struct S_block *b = S_arena;
+	if (n > SIZE_MAX / 2)
+		abort();
+	if (!b || b->size - b->used < need) {
+		size_t size = need > S_BLOCK ? need : S_BLOCK;
+		b = xmalloc(sizeof(*b) + size);
+		b->prev = S_arena;
+		b->used = 0;
+		b->size = size;
+		S_arena = b;
+	}
+	char *p = (char *)b->data + b->used;
+	b->used += need;
+	memcpy(p, &n, sizeof(n));
+	return p + S_HEAD;
+}
+
+static void *S_arena_calloc(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / 2 / size)
+		abort();
+	void *p = S_arena_alloc(n * size);
+	memset(p, 0, n * size);
+	return p;
+}
+
+static void *S_arena_realloc(void *old, size_t n)
+{
+	if (!old)
+		return S_arena_alloc(n);
+	size_t had;
+	memcpy(&had, (char *)old - S_HEAD, sizeof(had));
+	if (n <= had)
+		return old;
+	/* The last allocation of the current block grows in place. */
+	struct S_block *b = S_arena;
+	char *end = (char *)b->data + b->used;
+	if ((char *)old + S_round(had) == end && n <= SIZE_MAX / 2 &&
+	    S_round(n) - S_round(had) <= b->size - b->used) {
+		b->used += S_round(n) - S_round(had);
+		memcpy((char *)old - S_HEAD, &n, sizeof(n));
+		return old;
+	}
+	void *p = S_arena_alloc(n);
+	memcpy(p, old, had);
+	return p;
+}
+
+static void S_arena_free(void *p)
+{
+	(void)p; /* all goes in S_arena_release() */
+}
+
+static cmark_mem S_arena_mem = { S_arena_calloc, S_arena_realloc, S_arena_free };
+
+static void S_arena_release(void)
+{
+	while (S_arena) {
+		struct S_block *prev = S_arena->prev;
+		free(S_arena);
+		S_arena = prev;
+	}
 }
 
 /* ---- parse ---- */
@@ -140,7 +236,7 @@ static void S_anchor_heading(struct entry *e, cmark_node *h)
 	buf_put_html(&open, anchor, strlen(anchor));
 	buf_puts(&open, "\">");
 
-	cmark_node *blk = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK);
+	cmark_node *blk = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, &S_arena_mem);
 	cmark_node_set_on_enter(blk, open.data);
 	cmark_node_set_on_exit(blk, close);
 	buf_release(&open);
@@ -223,7 +319,7 @@ static void S_code_block(struct entry *e, cmark_node *n, cmark_node **next_code,
 	char ph[48];
 	snprintf(ph, sizeof(ph), PLACEHOLDER "%zu-->\n", e->ncodes);
 	e->ncodes++;
-	cmark_node *blk = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK);
+	cmark_node *blk = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, &S_arena_mem);
 	cmark_node_set_on_enter(blk, ph);
 	cmark_node_replace(n, blk);
 	cmark_node_free(n);
@@ -417,8 +513,8 @@ void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
 {
 	int raw = cfg && cfg->raw_html;
 	int opts = CMARK_OPT_FOOTNOTES | (raw ? CMARK_OPT_UNSAFE : 0);
-	cmark_mem *mem = cmark_get_default_mem_allocator();
-	cmark_parser *p = cmark_parser_new(opts);
+	cmark_mem *mem = &S_arena_mem;
+	cmark_parser *p = cmark_parser_new_with_mem(opts, mem);
 	cmark_llist *exts = S_extensions(mem);
 	for (cmark_llist *l = exts; l; l = l->next)
 		cmark_parser_attach_syntax_extension(p, l->data);
@@ -468,6 +564,7 @@ void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
 	mem->free(html);
 	cmark_llist_free(mem, exts);
 	cmark_node_free(doc);
+	S_arena_release();
 	/* The source is no longer needed: pages are built from what was
 	 * extracted above. */
 	free(e->text);
