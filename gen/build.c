@@ -835,14 +835,6 @@ static const char check_usage[] =
 	"\n"
 	"Exit status: 0 all good, 1 errors found, 2 usage error.\n";
 
-static int S_usage_error(const char *usage, const char *fmt, const char *arg)
-{
-	fprintf(stderr, "kb: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", usage);
-	return 2;
-}
-
 static int S_parse_jobs(const char *s, int *out)
 {
 	char *end;
@@ -876,20 +868,20 @@ int cmd_build(int argc, char **argv)
 		case 'o': o.out = optarg; break;
 		case 'j':
 			if (S_parse_jobs(optarg, &o.jobs) < 0)
-				return S_usage_error(build_usage, "--jobs wants a number from 1 to 1024, not '%s'", optarg);
+				return usage_error(build_usage, "--jobs wants a number from 1 to 1024, not '%s'", optarg);
 			break;
 		case 's': o.strict = 1; break;
 		case 'n': o.no_cache = 1; o.force = 1; break;
 		case 'f': o.force = 1; break;
 		case 'h': fputs(build_usage, stdout); return 0;
 		default:
-			return S_usage_error(build_usage, "unknown option '%s'", argv[optind - 1]);
+			return usage_error(build_usage, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return S_usage_error(build_usage, "unexpected argument '%s'", argv[optind]);
+		return usage_error(build_usage, "unexpected argument '%s'", argv[optind]);
 	if (!*o.out)
-		return S_usage_error(build_usage, "--out wants a folder%s", "");
+		return usage_error(build_usage, "--out wants a folder%s", "");
 	return S_run(&o);
 }
 
@@ -935,26 +927,26 @@ int cmd_check(int argc, char **argv)
 		case 'r': o.record = 1; break;
 		case 'S':
 			if (S_parse_jobs(optarg, &o.stress) < 0)
-				return S_usage_error(check_usage, "--stress wants a count, not '%s'", optarg);
+				return usage_error(check_usage, "--stress wants a count, not '%s'", optarg);
 			break;
 		case 'F': format = optarg; break;
 		case 'J': o.junit = optarg; break;
 		case 'l': o.list_skipped = 1; break;
 		case 'j':
 			if (S_parse_jobs(optarg, &o.jobs) < 0)
-				return S_usage_error(check_usage, "--jobs wants a number from 1 to 1024, not '%s'", optarg);
+				return usage_error(check_usage, "--jobs wants a number from 1 to 1024, not '%s'", optarg);
 			break;
 		case 's': o.strict = 1; break;
 		case 'n': o.no_cache = 1; break;
 		case 'h': fputs(check_usage, stdout); return 0;
 		default:
-			return S_usage_error(check_usage, "unknown option '%s'", argv[optind - 1]);
+			return usage_error(check_usage, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return S_usage_error(check_usage, "unexpected argument '%s'", argv[optind]);
+		return usage_error(check_usage, "unexpected argument '%s'", argv[optind]);
 	if (format && strcmp(format, "junit") && strcmp(format, "text"))
-		return S_usage_error(check_usage, "--format wants 'junit' or 'text', not '%s'", format);
+		return usage_error(check_usage, "--format wants 'junit' or 'text', not '%s'", format);
 	if (format && !strcmp(format, "junit") && !o.junit)
 		o.junit = "kb-check.xml";
 	return S_run(&o);
@@ -980,12 +972,12 @@ int cmd_new(int argc, char **argv)
 	}
 	const char *section = argv[1], *slug = argv[2];
 	if (!load_section_title(section))
-		return S_usage_error(new_usage, "unknown section '%s'", section);
+		return usage_error(new_usage, "unknown section '%s'", section);
 	char *s = slugify(slug);
 	int ok = !strcmp(s, slug);
 	free(s);
 	if (!ok || !*slug)
-		return S_usage_error(new_usage,
+		return usage_error(new_usage,
 				     "'%s' is not a slug: use lowercase letters, digits and '-'", slug);
 	char *path = xasprintf("content/%s/%s.md", section, slug);
 	if (access(path, F_OK) == 0) {

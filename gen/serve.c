@@ -936,14 +936,6 @@ done:
 	return rc;
 }
 
-static int S_usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "kb: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", serve_usage);
-	return 2;
-}
-
 int cmd_serve(int argc, char **argv)
 {
 	struct S_opts o = { "site", "127.0.0.1", 8000 };
@@ -965,25 +957,25 @@ int cmd_serve(int argc, char **argv)
 		case 'p':
 			port = strtol(optarg, &end, 10);
 			if (!*optarg || *end || port < 0 || port > 65535)
-				return S_usage_error("--port wants a number from 0 to 65535, not '%s'", optarg);
+				return usage_error(serve_usage, "--port wants a number from 0 to 65535, not '%s'", optarg);
 			o.port = (unsigned)port;
 			break;
 		case 'b':
 			if (inet_pton(AF_INET, optarg, addr) != 1 && inet_pton(AF_INET6, optarg, addr) != 1)
-				return S_usage_error("--bind wants an IP address such as 127.0.0.1 or 0.0.0.0, not '%s'", optarg);
+				return usage_error(serve_usage, "--bind wants an IP address such as 127.0.0.1 or 0.0.0.0, not '%s'", optarg);
 			o.bind = optarg;
 			break;
 		case 'o': o.out = optarg; break;
 		case 'h': fputs(serve_usage, stdout); return 0;
 		default:
 			if (optopt && strchr("pbo", optopt))
-				return S_usage_error("option '%s' needs a value", argv[optind - 1]);
-			return S_usage_error("unknown option '%s'", argv[optind - 1]);
+				return usage_error(serve_usage, "option '%s' needs a value", argv[optind - 1]);
+			return usage_error(serve_usage, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return S_usage_error("unexpected argument '%s'", argv[optind]);
+		return usage_error(serve_usage, "unexpected argument '%s'", argv[optind]);
 	if (!*o.out)
-		return S_usage_error("--out wants a folder%s", "");
+		return usage_error(serve_usage, "--out wants a folder%s", "");
 	return S_serve(&o);
 }

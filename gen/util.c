@@ -450,6 +450,14 @@ size_t edit_distance(const char *a, const char *b)
 	return d;
 }
 
+int usage_error(const char *usage, const char *fmt, const char *arg)
+{
+	fputs("kb: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage);
+	return 2;
+}
+
 /* ---- parallel_for ---- */
 
 struct pf {

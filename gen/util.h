@@ -92,6 +92,10 @@ char *slugify(const char *s);
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t edit_distance(const char *a, const char *b);
 
+/* Prints "kb: " and fmt (one %s for arg) then the usage text to stderr,
+ * and returns 2, the exit status of a usage error. */
+int usage_error(const char *usage, const char *fmt, const char *arg);
+
 /* Runs fn(i, arg) for every i in [0, n) on up to `jobs` threads (the
  * caller's among them), handing out indexes in small batches. */
 void parallel_for(size_t n, int jobs, void (*fn)(size_t i, void *arg), void *arg);
