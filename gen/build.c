@@ -413,15 +413,8 @@ static void S_filter_diags(struct state *st)
 	size_t k = 0;
 	for (size_t i = 0; i < st->d.n; i++) {
 		struct diag *g = &st->d.items[i];
-		int keep = 1;
-		if (g->file) {
-			for (size_t j = 0; j < st->site.n; j++) {
-				if (!strcmp(st->site.entries[j]->path, g->file)) {
-					keep = st->selected[j];
-					break;
-				}
-			}
-		}
+		const struct entry *e = g->file ? site_find_path(&st->site, g->file) : NULL;
+		int keep = !e || st->selected[e->index];
 		if (keep) {
 			st->d.items[k++] = *g;
 		} else {

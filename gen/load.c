@@ -662,6 +662,18 @@ struct entry *site_find(const struct site *s, const char *id)
 	return NULL;
 }
 
+static int S_cmp_path_key(const void *key, const void *elem)
+{
+	return strcmp(key, (*(struct entry *const *)elem)->path);
+}
+
+struct entry *site_find_path(const struct site *s, const char *path)
+{
+	struct entry **hit = bsearch(path, s->entries, s->n, sizeof(*s->entries),
+				     S_cmp_path_key);
+	return hit ? *hit : NULL;
+}
+
 /* Sorts the id index; the first of a run of equal ids keeps it. */
 static void S_check_ids(struct site *s, struct diags *d)
 {

@@ -119,6 +119,8 @@ const char *load_facet(size_t i, const char **label);
 const struct field *entry_field(const struct entry *e, const char *key);
 /* Entry by id, or NULL. */
 struct entry *site_find(const struct site *s, const char *id);
+/* Entry by source path ("content/topics/gil.md"), or NULL. */
+struct entry *site_find_path(const struct site *s, const char *path);
 
 /*
  * Reads every entry under dir (normally "content") on `jobs` threads,

@@ -380,11 +380,6 @@ static int S_unsafe_scheme(const char *url)
 	return 0;
 }
 
-static int S_cmp_path(const void *key, const void *elem)
-{
-	return strcmp(key, (*(struct entry *const *)elem)->path);
-}
-
 static int S_has_anchor(const struct entry *t, const char *anchor)
 {
 	for (size_t i = 0; i < t->nheadings; i++)
@@ -468,14 +463,13 @@ void markdown_link(struct entry *e, const struct site *s, struct diags *d)
 		const struct link_use *u = &e->uses[i];
 		const struct entry *t = e;
 		if (u->target) {
-			struct entry **hit = bsearch(u->target, s->entries, s->n,
-						     sizeof(*s->entries), S_cmp_path);
+			struct entry *hit = site_find_path(s, u->target);
 			if (!hit) {
 				diag_add(d, DIAG_ERROR, e->path, u->line, u->col,
 					 "link to a missing entry '%s'", u->href);
 				continue;
 			}
-			t = *hit;
+			t = hit;
 		}
 		if (u->anchor && !S_has_anchor(t, u->anchor)) {
 			if (t == e)

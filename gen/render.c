@@ -204,11 +204,6 @@ static void S_time(lua_State *L, const char *k, long long t, const char *fmt)
 	S_setstr(L, k, b);
 }
 
-static int S_cmp_path_key(const void *key, const void *elem)
-{
-	return strcmp(key, (*(struct entry *const *)elem)->path);
-}
-
 /* Pushes site.recent: the last changes to entries, newest first. */
 static void S_recent(lua_State *L, int E, const struct render_opts *o)
 {
@@ -228,10 +223,9 @@ static void S_recent(lua_State *L, int E, const struct render_opts *o)
 		S_setstr(L, "status", status[c[i].status]);
 		S_time(L, "date", c[i].time, "%Y-%m-%d");
 		S_time(L, "time", c[i].time, "%Y-%m-%dT%H:%M:%SZ");
-		struct entry **hit = bsearch(c[i].path, o->site->entries, o->site->n,
-					     sizeof(*o->site->entries), S_cmp_path_key);
+		const struct entry *hit = site_find_path(o->site, c[i].path);
 		if (hit) {
-			lua_rawgeti(L, E, (lua_Integer)(*hit)->index + 1);
+			lua_rawgeti(L, E, (lua_Integer)hit->index + 1);
 			lua_setfield(L, -2, "entry");
 		}
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
