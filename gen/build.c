@@ -78,6 +78,10 @@ struct state {
 	struct index_job ij;     /* the search index, written by its own thread */
 	pthread_t ith;
 	int indexing;
+	int index_later;         /* no thread: write the index after parsing */
+	char *parsed;            /* entry i is parsed (atomic), for the index thread */
+	pthread_mutex_t parsed_lock;
+	pthread_cond_t parsed_cond;
 	int tty;
 	double t0;
 };
@@ -140,6 +144,22 @@ static void S_parse_one(size_t i, void *arg)
 {
 	struct state *st = arg;
 	markdown_parse(st->site.entries[i], &st->cfg, &st->per[i]);
+	__atomic_store_n(&st->parsed[i], 1, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&st->parsed_lock);
+	pthread_cond_broadcast(&st->parsed_cond);
+	pthread_mutex_unlock(&st->parsed_lock);
+}
+
+/* Waits until entry i is parsed: the index thread starts while entries
+ * are still being parsed, and takes them in order. */
+static void S_wait_parsed(struct state *st, size_t i)
+{
+	if (__atomic_load_n(&st->parsed[i], __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&st->parsed_lock);
+	while (!__atomic_load_n(&st->parsed[i], __ATOMIC_ACQUIRE))
+		pthread_cond_wait(&st->parsed_cond, &st->parsed_lock);
+	pthread_mutex_unlock(&st->parsed_lock);
 }
 
 static void S_link_one(size_t i, void *arg)
@@ -268,7 +288,12 @@ static int S_up_to_date(const struct build_opts *o, const char *fp)
 
 /* ---- stages ---- */
 
-static int S_load(struct state *st)
+static void S_start_index(struct state *st);
+static int S_index(struct state *st, const char *dir, struct diags *d);
+
+/* Loads, parses and links every entry. When index is set the search
+ * index starts on its own thread as soon as the entries are loaded. */
+static int S_load(struct state *st, int index)
 {
 	struct stat sb;
 	if (stat("content", &sb) < 0 || !S_ISDIR(sb.st_mode)) {
@@ -282,7 +307,12 @@ static int S_load(struct state *st)
 	S_progress(st, "loaded %zu entries", st->site.n);
 	S_mark(st, "load");
 	st->per = xcalloc(st->site.n ? st->site.n : 1, sizeof(*st->per));
+	st->parsed = xcalloc(st->site.n ? st->site.n : 1, 1);
+	if (index && !st->d.errors)
+		S_start_index(st);
 	parallel_for(st->site.n, st->o->jobs, S_parse_one, st);
+	if (st->index_later)
+		st->ij.rc = S_index(st, st->target, &st->d);
 	S_merge_per(st);
 	S_mark(st, "parse");
 	parallel_for(st->site.n, st->o->jobs, S_link_one, st);
@@ -513,6 +543,7 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 	struct search_index *ix;
 	int rc = search_index_open(&ix, path, &err);
 	for (size_t i = 0; rc == 0 && i < st->site.n; i++) {
+		S_wait_parsed(st, i);
 		const struct entry *e = st->site.entries[i];
 		struct buf tags = BUF_INIT, langs = BUF_INIT;
 		for (size_t j = 0; j < e->tags.n; j++)
@@ -570,8 +601,9 @@ static int S_open_output(struct state *st)
 	return 0;
 }
 
-/* The index needs only what parsing extracted: it starts as soon as
- * entries are parsed and runs beside every later stage. */
+/* The index needs only what loading and parsing extract: it starts once
+ * the entries are loaded, takes each as soon as it is parsed, and runs
+ * beside every later stage. */
 static void S_start_index(struct state *st)
 {
 	if (st->o->check || !st->target)
@@ -579,8 +611,8 @@ static void S_start_index(struct state *st)
 	st->ij.st = st;
 	st->ij.dir = st->target;
 	st->indexing = pthread_create(&st->ith, NULL, S_index_thread, &st->ij) == 0;
-	if (!st->indexing)
-		st->ij.rc = S_index(st, st->target, &st->d);
+	/* Without a thread the index is written after parsing (S_load). */
+	st->index_later = !st->indexing;
 }
 
 static int S_join_index(struct state *st)
@@ -735,6 +767,9 @@ static int S_finish(struct state *st, int rc)
 	config_release(&st->cfg);
 	history_free(st->hist);
 	free(st->per);
+	free(st->parsed);
+	pthread_cond_destroy(&st->parsed_cond);
+	pthread_mutex_destroy(&st->parsed_lock);
 	free(st->selected);
 	diag_release(&st->d);
 	git_libgit2_shutdown();
@@ -748,6 +783,8 @@ static int S_run(const struct build_opts *o)
 	struct state st;
 	memset(&st, 0, sizeof(st));
 	st.o = o;
+	pthread_mutex_init(&st.parsed_lock, NULL);
+	pthread_cond_init(&st.parsed_cond, NULL);
 	st.tty = isatty(2) && !getenv("CI");
 	st.t0 = S_now();
 	git_libgit2_init();
@@ -766,13 +803,11 @@ static int S_run(const struct build_opts *o)
 	int writes = !o->list_skipped && !o->stress && !o->changed_since;
 	int rc = writes ? S_open_output(&st) : 0;
 	if (rc == 0)
-		rc = S_load(&st);
+		rc = S_load(&st, writes);
 	if (rc == 0 && o->changed_since && (rc = S_select_changed(&st)) != 0) {
 		free(fp);
 		return S_finish(&st, rc);
 	}
-	if (rc == 0 && writes && !st.d.errors)
-		S_start_index(&st);
 	if (rc == 0) {
 		S_history(&st);
 		S_mark(&st, "history");

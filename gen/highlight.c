@@ -19,6 +19,8 @@
 
 #include <git2.h>
 
+_Static_assert(HIGHLIGHT_KEY_SIZE == GIT_OID_HEXSZ + 1, "a key is a hex SHA-1");
+
 static const char py_script[] =
 	"import sys\n"
 	"from pygments import highlight, __version__\n"
@@ -74,7 +76,7 @@ struct highlighter *highlight_new(const char *cache_dir)
 	return hl;
 }
 
-static void S_key(const char *lang, const char *code, char out[GIT_OID_HEXSZ + 1])
+void highlight_key(const char *lang, const char *code, char out[HIGHLIGHT_KEY_SIZE])
 {
 	struct buf b = BUF_INIT;
 	buf_puts(&b, lang);
@@ -109,13 +111,19 @@ static void S_rehash(struct highlighter *hl)
 
 void highlight_add(struct highlighter *hl, const char *lang, const char *code)
 {
-	char key[GIT_OID_HEXSZ + 1];
-	S_key(lang, code, key);
+	char key[HIGHLIGHT_KEY_SIZE];
+	highlight_key(lang, code, key);
+	highlight_add_key(hl, key, lang, code);
+}
+
+void highlight_add_key(struct highlighter *hl, const char *key, const char *lang,
+		       const char *code)
+{
 	size_t i = S_slot(hl, key);
 	if (hl->items[i].lang)
 		return;
 	struct hl_item *it = &hl->items[i];
-	memcpy(it->key, key, sizeof(key));
+	memcpy(it->key, key, HIGHLIGHT_KEY_SIZE);
 	it->lang = xstrdup(lang);
 	it->code = xstrdup(code);
 	if (++hl->n * 2 > hl->cap)
@@ -124,8 +132,13 @@ void highlight_add(struct highlighter *hl, const char *lang, const char *code)
 
 const char *highlight_get(struct highlighter *hl, const char *lang, const char *code)
 {
-	char key[GIT_OID_HEXSZ + 1];
-	S_key(lang, code, key);
+	char key[HIGHLIGHT_KEY_SIZE];
+	highlight_key(lang, code, key);
+	return highlight_get_key(hl, key);
+}
+
+const char *highlight_get_key(struct highlighter *hl, const char *key)
+{
 	size_t i = S_slot(hl, key);
 	return hl->items[i].lang ? hl->items[i].html : NULL;
 }

@@ -33,6 +33,8 @@ struct code_block {         /* a fenced code block of the body */
 	char *lang;        /* "python", "go", "" when none */
 	char *code;        /* its text (a snippet's file= source) */
 	struct snippet *snippet; /* borrowed from entry->snippets, or NULL */
+	char key[41];      /* highlight_key() of lang and code when the block
+			    * is highlighted, else "" */
 };
 
 /* What git knows about an entry: its own file and the snippet files it

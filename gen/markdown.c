@@ -29,6 +29,9 @@ static const char *const extension_names[] = {
 };
 #define NEXT (sizeof(extension_names) / sizeof(extension_names[0]))
 
+_Static_assert(sizeof(((struct code_block *)0)->key) == HIGHLIGHT_KEY_SIZE,
+	       "struct code_block holds a highlight key");
+
 static pthread_mutex_t inline_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void markdown_init(void)
@@ -316,6 +319,9 @@ static void S_code_block(struct entry *e, cmark_node *n, cmark_node **next_code,
 	cb->lang = xstrdup(lang);
 	cb->code = xstrdup(s ? s->source : (code ? code : ""));
 	cb->snippet = s;
+	cb->key[0] = '\0';
+	if (*cb->lang && strcmp(cb->lang, "output"))
+		highlight_key(cb->lang, cb->code, cb->key);
 	char ph[48];
 	snprintf(ph, sizeof(ph), PLACEHOLDER "%zu-->\n", e->ncodes);
 	e->ncodes++;
@@ -571,15 +577,16 @@ void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
 void markdown_highlight_queue(const struct entry *e, struct highlighter *hl)
 {
 	for (size_t i = 0; i < e->ncodes; i++)
-		if (*e->codes[i].lang && strcmp(e->codes[i].lang, "output"))
-			highlight_add(hl, e->codes[i].lang, e->codes[i].code);
+		if (e->codes[i].key[0])
+			highlight_add_key(hl, e->codes[i].key, e->codes[i].lang,
+					  e->codes[i].code);
 }
 
 static void S_code_html(const struct code_block *cb, struct highlighter *hl,
 			struct buf *out)
 {
 	struct buf code_html = BUF_INIT;
-	const char *hi = hl && *cb->lang ? highlight_get(hl, cb->lang, cb->code) : NULL;
+	const char *hi = hl && cb->key[0] ? highlight_get_key(hl, cb->key) : NULL;
 	if (hi) {
 		buf_puts(&code_html, hi);
 	} else {
