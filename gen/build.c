@@ -77,6 +77,7 @@ struct state {
 	const char *target;      /* where pages go: out.tmp or scratch */
 	struct index_job ij;     /* the search index, written by its own thread */
 	pthread_t ith;
+	struct highlighter *hl;  /* started early: Python starts while we parse */
 	int indexing;
 	int index_later;         /* no thread: write the index after parsing */
 	char *parsed;            /* entry i is parsed (atomic), for the index thread */
@@ -220,8 +221,11 @@ static void S_fp_tree(struct buf *b, const char *dir)
 	if (lstat(dir, &sb) < 0)
 		return;
 	if (!S_ISDIR(sb.st_mode)) {
-		buf_printf(b, "%s %lld %lld.%09ld\n", dir, (long long)sb.st_size,
-			   (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+		/* Only ever compared with itself: raw bytes, no formatting. */
+		long long stamp[3] = { (long long)sb.st_size, (long long)sb.st_mtim.tv_sec,
+				       (long long)sb.st_mtim.tv_nsec };
+		buf_put(b, dir, strlen(dir) + 1);
+		buf_put(b, stamp, sizeof(stamp));
 		return;
 	}
 	struct strlist names = STRLIST_INIT;
@@ -242,11 +246,22 @@ static void S_fp_tree(struct buf *b, const char *dir)
 	strlist_release(&names);
 }
 
+static void *S_git_init(void *arg)
+{
+	(void)arg;
+	git_libgit2_init();
+	return NULL;
+}
+
 /* A hash of file names, sizes and times under the inputs, kb's own
  * identity, the options and git HEAD: when it matches the one stored in
- * the site, the site is up to date. Caller frees. */
+ * the site, the site is up to date. Starts libgit2 on the side (it reads
+ * the system's certificates, which takes as long as the walk). Caller
+ * frees. */
 static char *S_fingerprint(const struct build_opts *o)
 {
+	pthread_t gt;
+	int side = pthread_create(&gt, NULL, S_git_init, NULL) == 0;
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "kb %s %s %s\n", KB_VERSION, __DATE__, __TIME__);
 	char *self = S_self_path();
@@ -261,6 +276,10 @@ static char *S_fingerprint(const struct build_opts *o)
 	char *tdir = S_templates_dir();
 	S_fp_tree(&b, tdir);
 	free(tdir);
+	if (side)
+		pthread_join(gt, NULL);
+	else
+		git_libgit2_init();
 	char *head = NULL;
 	if (history_head(&head, ".") == 0 && head) {
 		buf_printf(&b, "head=%s\n", head);
@@ -502,7 +521,7 @@ static int S_verify(struct state *st)
 
 static struct highlighter *S_highlight(struct state *st)
 {
-	struct highlighter *hl = highlight_new(".kb-cache");
+	struct highlighter *hl = st->hl;
 	for (size_t i = 0; i < st->site.n; i++)
 		markdown_highlight_queue(st->site.entries[i], hl);
 	highlight_run(hl, &st->d);
@@ -722,6 +741,7 @@ static int S_write(struct state *st, const char *fp)
 	free(templates);
 	S_mark(st, "templates");
 	highlight_free(hl);
+	st->hl = NULL;
 	if (pages >= 0 && st->cfg.pagefind && !st->o->check && !st->d.errors) {
 		if (S_pagefind(st) < 0)
 			pages = -1;
@@ -762,6 +782,7 @@ static int S_finish(struct state *st, int rc)
 			errors == 1 ? "" : "s", st->o->out);
 	else if (errors)
 		fprintf(stderr, "kb: %d error%s\n", errors, errors == 1 ? "" : "s");
+	highlight_free(st->hl);
 	tags_release(&st->tags);
 	site_release(&st->site);
 	config_release(&st->cfg);
@@ -787,11 +808,12 @@ static int S_run(const struct build_opts *o)
 	pthread_cond_init(&st.parsed_cond, NULL);
 	st.tty = isatty(2) && !getenv("CI");
 	st.t0 = S_now();
-	git_libgit2_init();
 	markdown_init();
 
 	char *fp = NULL;
-	if (!o->check) {
+	if (o->check) {
+		git_libgit2_init();
+	} else {
 		fp = S_fingerprint(o);
 		if (!o->force && S_up_to_date(o, fp)) {
 			if (st.tty)
@@ -801,6 +823,8 @@ static int S_run(const struct build_opts *o)
 		}
 	}
 	int writes = !o->list_skipped && !o->stress && !o->changed_since;
+	if (writes)
+		st.hl = highlight_new(".kb-cache");
 	int rc = writes ? S_open_output(&st) : 0;
 	if (rc == 0)
 		rc = S_load(&st, writes);

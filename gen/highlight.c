@@ -30,8 +30,7 @@ static const char py_script[] =
 	"inp = sys.stdin.buffer\n"
 	"out = sys.stdout.buffer\n"
 	"fmt = HtmlFormatter(nowrap=True)\n"
-	"if len(sys.argv) > 1:\n"
-	"    out.write(__version__.encode()); sys.exit(0)\n"
+	"out.write(__version__.encode() + b'\\n'); out.flush()\n"
 	"while True:\n"
 	"    lang = inp.readline()\n"
 	"    if not lang: break\n"
@@ -57,9 +56,13 @@ struct highlighter {
 	char *cache_dir;
 	char *python;
 	char *version;
+	pid_t pid;                 /* the Python process, or -1 */
+	int to_py, from_py;        /* its stdin and stdout, or -1 */
 	struct hl_item *items;     /* open addressing on key */
 	size_t cap, n;
 };
+
+static void S_spawn(struct highlighter *hl);
 
 static const char *S_python(void)
 {
@@ -73,6 +76,7 @@ struct highlighter *highlight_new(const char *cache_dir)
 	hl->python = xstrdup(S_python());
 	hl->cap = 1024;
 	hl->items = xcalloc(hl->cap, sizeof(*hl->items));
+	S_spawn(hl);
 	return hl;
 }
 
@@ -160,45 +164,101 @@ static void S_wrap(struct hl_item *it, const char *spans, size_t len)
 	it->html = buf_detach(&b);
 }
 
-/* Runs python with the script; feeds in, returns its stdout in out. */
-static int S_run_python(const struct highlighter *hl, const char *arg,
-			const struct buf *in, struct buf *out)
+/* Starts Python with the script, so that its start-up and Pygments'
+ * import overlap the build's first stages; it prints the Pygments version,
+ * then highlights what it is sent. On failure hl->pid stays -1. */
+static void S_spawn(struct highlighter *hl)
 {
 	int pin[2], pout[2];
+	hl->pid = -1;
+	hl->to_py = hl->from_py = -1;
 	if (pipe2(pin, O_CLOEXEC) < 0)
-		return -1;
+		return;
 	if (pipe2(pout, O_CLOEXEC) < 0) {
 		close(pin[0]);
 		close(pin[1]);
-		return -1;
+		return;
 	}
 	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
 	if (pid == 0) {
 		dup2(pin[0], 0);
 		dup2(pout[1], 1);
 		int devnull = open("/dev/null", O_WRONLY);
 		if (devnull >= 0)
 			dup2(devnull, 2);
-		const char *argv[] = { hl->python, "-c", py_script, arg, NULL };
+		const char *argv[] = { hl->python, "-c", py_script, NULL };
 		execvp(hl->python, (char **)argv);
 		_exit(127);
 	}
 	close(pin[0]);
 	close(pout[1]);
+	if (pid < 0) {
+		close(pin[1]);
+		close(pout[0]);
+		return;
+	}
 	signal(SIGPIPE, SIG_IGN);
+	hl->pid = pid;
+	hl->to_py = pin[1];
+	hl->from_py = pout[0];
+}
+
+/* Reads Python's first line, the Pygments version, into hl->version.
+ * Returns -1 when Python or Pygments is missing. */
+static int S_read_version(struct highlighter *hl)
+{
+	struct buf ver = BUF_INIT;
+	char c;
+	while (hl->from_py >= 0) {
+		ssize_t r = read(hl->from_py, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || c == '\n')
+			break;
+		buf_putc(&ver, c);
+	}
+	if (!ver.len || c != '\n') {
+		buf_release(&ver);
+		return -1;
+	}
+	hl->version = buf_detach(&ver);
+	return 0;
+}
+
+/* Ends the Python process: closes its input (it exits at the end of it)
+ * and reaps it. Returns 0 when it exited cleanly. */
+static int S_stop(struct highlighter *hl)
+{
+	if (hl->to_py >= 0)
+		close(hl->to_py);
+	if (hl->from_py >= 0)
+		close(hl->from_py);
+	hl->to_py = hl->from_py = -1;
+	if (hl->pid < 0)
+		return -1;
+	int st;
+	while (waitpid(hl->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	hl->pid = -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* Sends in to Python and reads its whole answer into out, then ends the
+ * process. Returns 0 when it exited cleanly. */
+static int S_exchange(struct highlighter *hl, const struct buf *in, struct buf *out)
+{
 	/* Writes must never block: Python answers while it still reads, and
 	 * a full output pipe would otherwise stall both sides. */
-	fcntl(pin[1], F_SETFL, fcntl(pin[1], F_GETFL) | O_NONBLOCK);
+	int wfd = hl->to_py;
+	hl->to_py = -1;
+	fcntl(wfd, F_SETFL, fcntl(wfd, F_GETFL) | O_NONBLOCK);
 	size_t off = 0;
-	int wfd = pin[1];
 	if (!in->len) {
 		close(wfd);
 		wfd = -1;
 	}
 	for (;;) {
-		struct pollfd fds[2] = { { pout[0], POLLIN, 0 }, { wfd, POLLOUT, 0 } };
+		struct pollfd fds[2] = { { hl->from_py, POLLIN, 0 }, { wfd, POLLOUT, 0 } };
 		int nf = wfd >= 0 ? 2 : 1;
 		if (poll(fds, (nfds_t)nf, -1) < 0) {
 			if (errno == EINTR)
@@ -216,7 +276,7 @@ static int S_run_python(const struct highlighter *hl, const char *arg,
 		}
 		if (fds[0].revents) {
 			buf_grow(out, 65536);
-			ssize_t r = read(pout[0], out->data + out->len, out->cap - out->len - 1);
+			ssize_t r = read(hl->from_py, out->data + out->len, out->cap - out->len - 1);
 			if (r <= 0)
 				break;
 			out->len += (size_t)r;
@@ -225,26 +285,22 @@ static int S_run_python(const struct highlighter *hl, const char *arg,
 	}
 	if (wfd >= 0)
 		close(wfd);
-	close(pout[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+	return S_stop(hl);
 }
 
 size_t highlight_run(struct highlighter *hl, struct diags *d)
 {
-	if (!hl->n)
+	if (!hl->n) {
+		S_stop(hl);
 		return 0;
-	struct buf ver = BUF_INIT, empty = BUF_INIT;
-	if (S_run_python(hl, "version", &empty, &ver) < 0 || !ver.len) {
+	}
+	if (S_read_version(hl) < 0) {
+		S_stop(hl);
 		diag_add(d, DIAG_WARNING, NULL, 0, 0,
 			 "code is not highlighted: %s with Pygments not found (Debian package python3-pygments)",
 			 hl->python);
-		buf_release(&ver);
 		return 0;
 	}
-	hl->version = buf_detach(&ver);
 
 	struct buf in = BUF_INIT;
 	size_t misses = 0;
@@ -270,10 +326,11 @@ size_t highlight_run(struct highlighter *hl, struct diags *d)
 	}
 	if (!misses) {
 		buf_release(&in);
+		S_stop(hl);
 		return 0;
 	}
 	struct buf out = BUF_INIT;
-	int rc = S_run_python(hl, NULL, &in, &out);
+	int rc = S_exchange(hl, &in, &out);
 	buf_release(&in);
 	if (rc < 0) {
 		diag_add(d, DIAG_WARNING, NULL, 0, 0,
@@ -312,6 +369,7 @@ void highlight_free(struct highlighter *hl)
 {
 	if (!hl)
 		return;
+	S_stop(hl);
 	for (size_t i = 0; i < hl->cap; i++) {
 		free(hl->items[i].lang);
 		free(hl->items[i].code);

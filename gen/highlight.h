@@ -2,10 +2,13 @@
  * highlight.h - syntax highlighting at build time with Pygments, so pages
  * need no JavaScript for it (Go by Example does the same).
  *
- * Blocks are queued with highlight_add(); highlight_run() looks each one up
- * in the cache (.kb-cache/highlight/<sha1>.html, keyed by language, code
- * and Pygments version) and sends the misses to one Python process in one
- * batch. Afterwards highlight_get() returns the HTML of a block.
+ * highlight_new() starts one Python process at once, so that its start-up
+ * overlaps whatever the caller does next. Blocks are queued with
+ * highlight_add(); highlight_run() looks each one up in the cache
+ * (.kb-cache/highlight/<version>/<sha1>.spans, keyed by language, code and
+ * the Pygments version the process reports) and sends the misses to that
+ * process in one batch. Afterwards highlight_get() returns the HTML of a
+ * block.
  */
 #ifndef KB_HIGHLIGHT_H
 #define KB_HIGHLIGHT_H
@@ -14,7 +17,8 @@
 
 struct highlighter;
 
-/* cache_dir may be NULL (no cache). Caller frees with highlight_free(). */
+/* cache_dir may be NULL (no cache). Caller frees with highlight_free(),
+ * which also ends the Python process if highlight_run() did not. */
 struct highlighter *highlight_new(const char *cache_dir);
 /* A block's key: the SHA-1 of its language and code, in hex, which also
  * names its cache file. Thread-safe; callers that compute keys in
