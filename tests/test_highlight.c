@@ -59,12 +59,60 @@ static void test_highlight_escapes_code(void **state)
 	highlight_free(hl);
 }
 
+/* A second build finds the first one's blocks in the cache: the Python
+ * process still reports its Pygments version, which keys the cache, but
+ * highlights nothing. */
+static void test_highlight_cache_across_builds(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/kb-test-hl-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	const char *code = "while True:\n    pass\n";
+	char *first = NULL;
+	for (int run = 0; run < 2; run++) {
+		struct highlighter *hl = highlight_new(dir);
+		highlight_add(hl, "python", code);
+		struct diags d = DIAGS_INIT;
+		assert_int_equal(highlight_run(hl, &d), run == 0 ? 1 : 0);
+		assert_int_equal(d.n, 0);
+		const char *h = highlight_get(hl, "python", code);
+		assert_non_null(h);
+		if (run == 0)
+			first = xstrdup(h);
+		else
+			assert_string_equal(h, first);
+		diag_release(&d);
+		highlight_free(hl);
+	}
+	free(first);
+	remove_tree(dir);
+}
+
+/* A build that stops before highlighting (a content error) still ends
+ * the Python process it started. */
+static void test_highlight_free_unused(void **state)
+{
+	(void)state;
+	struct highlighter *hl = highlight_new(NULL);
+	highlight_free(hl);
+	hl = highlight_new(NULL);
+	highlight_add(hl, "python", "x = 1\n");
+	highlight_free(hl);
+	hl = highlight_new(NULL);
+	struct diags d = DIAGS_INIT;
+	assert_int_equal(highlight_run(hl, &d), 0); /* nothing queued */
+	assert_int_equal(d.n, 0);
+	highlight_free(hl);
+}
+
 int main(void)
 {
 	git_libgit2_init();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_highlight_large_batch),
 		cmocka_unit_test(test_highlight_escapes_code),
+		cmocka_unit_test(test_highlight_cache_across_builds),
+		cmocka_unit_test(test_highlight_free_unused),
 	};
 	int rc = cmocka_run_group_tests_name("highlight", tests, NULL, NULL);
 	git_libgit2_shutdown();
