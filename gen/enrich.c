@@ -5,7 +5,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static void S_push(struct entry ***arr, size_t *n, struct entry *e)
 {
@@ -20,8 +19,7 @@ static int S_cmp_title(const void *a, const void *b)
 {
 	const struct entry *x = *(struct entry *const *)a;
 	const struct entry *y = *(struct entry *const *)b;
-	int c = strcasecmp(x->title, y->title);
-	return c ? c : strcmp(x->id, y->id);
+	return (x->title_rank > y->title_rank) - (x->title_rank < y->title_rank);
 }
 
 struct tag_ref {

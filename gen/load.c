@@ -612,8 +612,23 @@ static void S_load_one(size_t i, void *arg)
 	j->out[i] = load_entry(path, text, &j->d[i]);
 }
 
+/* Ranks the entries by title once, so that every list of entries sorts
+ * on a number instead of comparing titles again. Returns the entries in
+ * that order; caller frees. */
+static struct entry **S_rank_titles(struct site *s)
+{
+	struct entry **bytitle = xmalloc((s->n ? s->n : 1) * sizeof(*bytitle));
+	memcpy(bytitle, s->entries, s->n * sizeof(*bytitle));
+	if (s->n > 1)
+		qsort(bytitle, s->n, sizeof(*bytitle), S_cmp_entry_title);
+	for (size_t i = 0; i < s->n; i++)
+		bytitle[i]->title_rank = i;
+	return bytitle;
+}
+
 static void S_index_sections(struct site *s)
 {
+	struct entry **bytitle = S_rank_titles(s);
 	s->sections = xcalloc(NSECTIONS, sizeof(*s->sections));
 	for (size_t i = 0; i < NSECTIONS; i++) {
 		struct section *sec = &s->sections[s->nsections];
@@ -627,15 +642,15 @@ static void S_index_sections(struct site *s)
 		sec->title = sections[i].title;
 		sec->entries = xmalloc(count * sizeof(*sec->entries));
 		for (size_t j = 0; j < s->n; j++)
-			if (!strcmp(s->entries[j]->section, sections[i].name))
-				sec->entries[sec->n++] = s->entries[j];
-		qsort(sec->entries, sec->n, sizeof(*sec->entries), S_cmp_entry_title);
+			if (!strcmp(bytitle[j]->section, sections[i].name))
+				sec->entries[sec->n++] = bytitle[j];
 		for (size_t j = 0; j < sec->n; j++) {
 			sec->entries[j]->prev = j ? sec->entries[j - 1] : NULL;
 			sec->entries[j]->next = j + 1 < sec->n ? sec->entries[j + 1] : NULL;
 		}
 		s->nsections++;
 	}
+	free(bytitle);
 }
 
 static int S_cmp_entry_id(const void *a, const void *b)

@@ -72,6 +72,8 @@ struct entry {
 	int body_line;     /* file line of the body's first line */
 	char *url;         /* "topics/gil.html", relative to the site root */
 	size_t index;      /* position in site->entries */
+	size_t title_rank; /* position in the order of titles (case folded,
+			    * then ids): lists sort on it */
 
 	/* parse (markdown.c) */
 	struct heading *headings;
