@@ -360,37 +360,39 @@ char *path_dirname(const char *path)
 
 char *path_normalize(const char *path)
 {
-	struct strlist parts = STRLIST_INIT;
+	/* One pass into one buffer: the result is never longer than path. */
+	size_t len = strlen(path), o = 0;
+	char *out = xmalloc(len + 1);
 	const char *p = path;
-	int absolute = *p == '/';
+	if (*p == '/')
+		out[o++] = '/';
+	size_t base = o;
 	while (*p) {
 		const char *e = strchr(p, '/');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 		if (n == 0 || (n == 1 && p[0] == '.')) {
 			/* skip */
 		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (!parts.n) {
-				strlist_release(&parts);
+			if (o == base) {
+				free(out);
 				return NULL;
 			}
-			free(parts.items[--parts.n]);
+			while (o > base && out[o - 1] != '/')
+				o--;
+			if (o > base)
+				o--; /* and the '/' before the dropped part */
 		} else {
-			strlist_push_owned(&parts, xstrndup(p, n));
+			if (o > base)
+				out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
 		}
 		p += n;
 		if (*p == '/')
 			p++;
 	}
-	struct buf b = BUF_INIT;
-	if (absolute)
-		buf_putc(&b, '/');
-	for (size_t i = 0; i < parts.n; i++) {
-		if (i)
-			buf_putc(&b, '/');
-		buf_puts(&b, parts.items[i]);
-	}
-	strlist_release(&parts);
-	return buf_detach(&b);
+	out[o] = '\0';
+	return out;
 }
 
 char *path_up(int depth)

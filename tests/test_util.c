@@ -39,6 +39,22 @@ static void test_util_path_normalize(void **state)
 	free(p);
 	/* climbing above the start is refused, not clamped */
 	assert_null(path_normalize("content/../../etc/passwd"));
+	assert_null(path_normalize("/.."));
+	const char *cases[][2] = {
+		{ "/a/b/../c/", "/a/c" }, { "a/b/c/../../d", "a/d" }, { "a/..", "" },
+		{ "./a/./b", "a/b" }, { "/", "/" }, { "", "" }, { "a/bb/../../c", "c" },
+		{ "../x", NULL }, { "a/../..", NULL }, { "/a/../b", "/b" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		p = path_normalize(cases[i][0]);
+		if (cases[i][1]) {
+			assert_non_null(p);
+			assert_string_equal(p, cases[i][1]);
+		} else {
+			assert_null(p);
+		}
+		free(p);
+	}
 	p = path_up(2);
 	assert_string_equal(p, "../../");
 	free(p);
