@@ -138,8 +138,10 @@ static int S_token_join(void *ctx, int tflags, const char *tok, int ntok,
 /* ---- vocabulary: term -> Porter stem, document frequency ---- */
 
 struct S_term {
-	char *s;          /* NUL-terminated term; NULL for an empty slot */
-	const char *stem; /* its Porter stem: s, or a string after s's NUL */
+	char *s;          /* NUL-terminated term, zero bytes up to the next
+			   * multiple of 8 (see S_PAD); NULL for an empty
+			   * slot */
+	const char *stem; /* its Porter stem: s, or a string after s */
 	uint64_t hash;    /* S_hash(s) */
 	uint32_t len;     /* strlen(s) */
 	uint32_t nstem;   /* strlen(stem) */
@@ -152,24 +154,34 @@ struct S_vocab {
 	size_t n, cap; /* cap is 0 or a power of two */
 };
 
-/* Hashes eight bytes at a time: the vocabulary sees every token of the
- * site. */
+/* The vocabulary sees every token of the site, so terms are hashed and
+ * compared eight bytes at a time: a term being looked up and every term
+ * kept are followed by zero bytes up to the next multiple of 8. */
+#define S_PAD(len) (((len) + 8) & ~(size_t)7)
+
+static inline uint64_t S_word(const char *s)
+{
+	uint64_t w;
+	memcpy(&w, s, 8);
+	return w;
+}
+
 static inline uint64_t S_hash(const char *s, size_t len)
 {
-	uint64_t h = len * 0x9e3779b97f4a7c15ULL, w;
-	for (; len >= 8; s += 8, len -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	if (len) {
-		w = 0;
-		for (size_t i = 0; i < len; i++)
-			w |= (uint64_t)(unsigned char)s[i] << (8 * i);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+	uint64_t h = len * 0x9e3779b97f4a7c15ULL;
+	for (size_t i = 0; i < len; i += 8) {
+		h = (h ^ S_word(s + i)) * 0xff51afd7ed558ccdULL;
 		h ^= h >> 32;
 	}
 	return h;
+}
+
+static inline int S_same(const char *a, const char *b, size_t len)
+{
+	for (size_t i = 0; i < len; i += 8)
+		if (S_word(a + i) != S_word(b + i))
+			return 0;
+	return 1;
 }
 
 /* The slot of the term (s, len, hash), or the empty slot where it goes. */
@@ -178,7 +190,7 @@ static inline struct S_term *S_vocab_slot(struct S_term *slots, size_t cap,
 {
 	size_t i = (size_t)hash & (cap - 1);
 	while (slots[i].s && (slots[i].hash != hash || slots[i].len != len ||
-			      memcmp(slots[i].s, s, len) != 0))
+			      !S_same(slots[i].s, s, len)))
 		i = (i + 1) & (cap - 1);
 	return &slots[i];
 }
@@ -260,8 +272,9 @@ struct S_split {
 	Fts5Tokenizer *stemmer; /* FTS5's porter over S_one */
 	Fts5Tokenizer *plain;   /* FTS5's porter over unicode61 */
 	struct search_index *ix;
-	unsigned char fold[256]; /* 0 separator, 0xff not ASCII, else the
-				  * lowercased token character */
+	unsigned char cls[256]; /* 0 ASCII separator, 1 ASCII letter or
+				 * digit, 2 not ASCII */
+	struct buf part;        /* a token of unicode61's, padded */
 };
 
 struct S_split_call {
@@ -318,15 +331,14 @@ static int S_term_new(struct S_split *sp, struct S_term *t, const char *s,
 	    !stem->len)
 		return -1;
 	if (stem->len == len && !memcmp(stem->data, s, len)) {
-		t->s = xstrndup(s, len);
+		t->s = xcalloc(1, S_PAD(len));
 		t->stem = t->s;
 	} else {
-		t->s = xmalloc(len + 1 + stem->len + 1);
-		memcpy(t->s, s, len);
-		t->s[len] = '\0';
-		memcpy(t->s + len + 1, stem->data, stem->len + 1);
-		t->stem = t->s + len + 1;
+		t->s = xcalloc(1, S_PAD(len) + stem->len + 1);
+		memcpy(t->s + S_PAD(len), stem->data, stem->len);
+		t->stem = t->s + S_PAD(len);
 	}
+	memcpy(t->s, s, len);
 	t->hash = hash;
 	t->len = (uint32_t)len;
 	t->nstem = (uint32_t)stem->len;
@@ -334,7 +346,8 @@ static int S_term_new(struct S_split *sp, struct S_term *t, const char *s,
 	return 0;
 }
 
-/* One token of a document: counted, stemmed, passed to FTS5. */
+/* One token of a document, padded (see S_PAD): counted, stemmed, passed
+ * to FTS5. */
 static int S_split_emit(struct S_split_call *c, const char *s, size_t len,
 			int start, int end)
 {
@@ -362,38 +375,39 @@ static int S_split_part_token(void *ctx, int tflags, const char *tok,
 			      int ntok, int start, int end)
 {
 	struct S_split_call *c = ctx;
+	struct buf *b = &c->sp->part;
 	(void)tflags;
-	return S_split_emit(c, tok, (size_t)ntok, c->off + start, c->off + end);
+	buf_truncate(b, 0);
+	buf_put(b, tok, (size_t)ntok);
+	buf_put(b, "\0\0\0\0\0\0\0\0", 8);
+	return S_split_emit(c, b->data, (size_t)ntok, c->off + start,
+			    c->off + end);
 }
 
 /* Splits a document (see struct S_split). */
 static int S_split_text(struct S_split_call *c, const char *text, int len)
 {
-	const unsigned char *fold = c->sp->fold;
+	const unsigned char *cls = c->sp->cls;
 	const unsigned char *base = (const unsigned char *)text;
-	const unsigned char *p = base, *end = base + len, *start;
+	const unsigned char *p = base, *end = base + len, *start, *lim;
 	struct S_tokenizer *u61 = &c->sp->ix->tok;
-	char tok[S_FAST_MAX];
-	unsigned char f = 0;
-	size_t n;
+	char tok[S_FAST_MAX + 8], *q;
 	int rc;
 
 	while (p < end) {
-		while (p < end && !fold[*p])
+		while (p < end && !cls[*p])
 			p++;
 		if (p == end)
 			break;
 		start = p;
-		n = 0;
-		while (p < end && (f = fold[*p]) != 0 && f != 0xff &&
-		       n < S_FAST_MAX) {
-			tok[n++] = (char)f;
-			p++;
-		}
-		if (p < end && f) {
+		lim = end - p > S_FAST_MAX ? p + S_FAST_MAX : end;
+		/* An ASCII letter or digit in lower case is itself | 0x20. */
+		for (q = tok; p < lim && cls[*p] == 1; p++)
+			*q++ = (char)(*p | 0x20);
+		if (p < end && cls[*p]) {
 			/* Not ASCII, or long: unicode61 reads up to the
 			 * next ASCII separator. */
-			while (p < end && fold[*p])
+			while (p < end && cls[*p])
 				p++;
 			c->off = (int)(start - base);
 			rc = u61->api.xTokenize(u61->handle, c,
@@ -402,8 +416,9 @@ static int S_split_text(struct S_split_call *c, const char *text, int len)
 						(int)(p - start),
 						S_split_part_token);
 		} else {
-			rc = S_split_emit(c, tok, n, (int)(start - base),
-					  (int)(p - base));
+			memset(q, 0, 8);
+			rc = S_split_emit(c, tok, (size_t)(q - tok),
+					  (int)(start - base), (int)(p - base));
 		}
 		if (rc != SQLITE_OK)
 			return rc;
@@ -418,6 +433,7 @@ static void S_split_delete(Fts5Tokenizer *p)
 		sp->porter.xDelete(sp->stemmer);
 	if (sp->plain)
 		sp->porter.xDelete(sp->plain);
+	buf_release(&sp->part);
 	free(sp);
 }
 
@@ -435,11 +451,10 @@ static int S_split_create(void *ud, const char **args, int nargs,
 	sp = xcalloc(1, sizeof(*sp));
 	sp->ix = ix;
 	sp->porter = ix->porter;
+	buf_init(&sp->part);
 	for (int c = 0; c < 256; c++)
-		sp->fold[c] = c >= 0x80 ? 0xff
-			      : c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32)
-			      : (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-				      ? (unsigned char)c : 0;
+		sp->cls[c] = c >= 0x80 ? 2 : (c >= 'A' && c <= 'Z') ||
+			     (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 	if (sp->porter.xCreate(ix->porter_ud, one, 1, &sp->stemmer) !=
 		    SQLITE_OK ||
 	    sp->porter.xCreate(ix->porter_ud, args, nargs, &sp->plain) !=
