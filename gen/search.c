@@ -347,9 +347,11 @@ static int S_term_new(struct S_split *sp, struct S_term *t, const char *s,
 }
 
 /* One token of a document, padded (see S_PAD): counted, stemmed, passed
- * to FTS5. */
-static int S_split_emit(struct S_split_call *c, const char *s, size_t len,
-			int start, int end)
+ * to FTS5. Inlined into both callers: it runs for every token of the
+ * site. */
+static inline __attribute__((always_inline))
+int S_split_emit(struct S_split_call *c, const char *s, size_t len, int start,
+		 int end)
 {
 	struct S_split *sp = c->sp;
 	struct search_index *ix = sp->ix;
@@ -384,6 +386,32 @@ static int S_split_part_token(void *ctx, int tflags, const char *tok,
 			    c->off + end);
 }
 
+/* How many of the eight bytes of w, in memory order, are ASCII letters
+ * or digits before the first other byte. */
+static inline unsigned S_alnum_len(uint64_t w)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+	__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t x = w & ~high, y = x | ones * 0x20, digit, alpha, stop;
+	/* For a byte below 0x80, byte + (0x80 - lo) has its high bit set
+	 * when the byte is lo or more, and nothing carries into the next
+	 * byte. */
+	digit = (x + ones * (0x80 - '0')) & ~(x + ones * (0x7f - '9'));
+	alpha = (y + ones * (0x80 - 'a')) & ~(y + ones * (0x7f - 'z'));
+	stop = ((digit | alpha) & ~w & high) ^ high;
+	return stop ? (unsigned)__builtin_ctzll(stop) / 8 : 8;
+#else
+	unsigned char b[8];
+	unsigned n = 0;
+	memcpy(b, &w, 8);
+	while (n < 8 && ((b[n] >= '0' && b[n] <= '9') ||
+			 ((b[n] | 0x20) >= 'a' && (b[n] | 0x20) <= 'z')))
+		n++;
+	return n;
+#endif
+}
+
 /* Splits a document (see struct S_split). */
 static int S_split_text(struct S_split_call *c, const char *text, int len)
 {
@@ -401,9 +429,22 @@ static int S_split_text(struct S_split_call *c, const char *text, int len)
 			break;
 		start = p;
 		lim = end - p > S_FAST_MAX ? p + S_FAST_MAX : end;
+		q = tok;
 		/* An ASCII letter or digit in lower case is itself | 0x20. */
-		for (q = tok; p < lim && cls[*p] == 1; p++)
-			*q++ = (char)(*p | 0x20);
+		while (lim - p >= 8) {
+			uint64_t w = S_word((const char *)p);
+			unsigned k = S_alnum_len(w);
+			w |= 0x2020202020202020ULL;
+			if (k < 8)
+				w &= ((uint64_t)1 << (8 * k)) - 1;
+			memcpy(q, &w, 8);
+			q += k, p += k;
+			if (k < 8)
+				break;
+		}
+		if (lim - p < 8)
+			for (; p < lim && cls[*p] == 1; p++)
+				*q++ = (char)(*p | 0x20);
 		if (p < end && cls[*p]) {
 			/* Not ASCII, or long: unicode61 reads up to the
 			 * next ASCII separator. */
