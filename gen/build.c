@@ -569,10 +569,16 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 		S_wait_parsed(st, i);
 		const struct entry *e = st->site.entries[i];
 		struct buf tags = BUF_INIT, langs = BUF_INIT;
-		for (size_t j = 0; j < e->tags.n; j++)
-			buf_printf(&tags, "%s%s", j ? " " : "", e->tags.items[j]);
-		for (size_t j = 0; j < e->languages.n; j++)
-			buf_printf(&langs, "%s%s", j ? " " : "", e->languages.items[j]);
+		for (size_t j = 0; j < e->tags.n; j++) {
+			if (j)
+				buf_putc(&tags, ' ');
+			buf_puts(&tags, e->tags.items[j]);
+		}
+		for (size_t j = 0; j < e->languages.n; j++) {
+			if (j)
+				buf_putc(&langs, ' ');
+			buf_puts(&langs, e->languages.items[j]);
+		}
 		struct search_doc doc = {
 			e->title, e->summary, tags.data, langs.data, e->section,
 			e->plain ? e->plain : "", e->url, e->path,

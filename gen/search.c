@@ -135,14 +135,18 @@ static int S_token_join(void *ctx, int tflags, const char *tok, int ntok,
 	return SQLITE_OK;
 }
 
-/* ---- vocabulary: term -> document frequency ---- */
+/* ---- vocabulary: term -> Porter stem, document frequency ---- */
 
 struct S_term {
-	char *s;       /* NUL-terminated term; NULL for an empty slot */
-	uint64_t hash; /* S_hash(s) */
-	size_t len;    /* strlen(s) */
-	unsigned df;   /* documents containing it */
-	long last_doc; /* last document that counted it */
+	char *s;          /* NUL-terminated term, zero bytes up to the next
+			   * multiple of 8 (see S_PAD); NULL for an empty
+			   * slot */
+	const char *stem; /* its Porter stem: s, or a string after s */
+	uint64_t hash;    /* S_hash(s) */
+	uint32_t len;     /* strlen(s) */
+	uint32_t nstem;   /* strlen(stem) */
+	unsigned df;      /* documents containing it */
+	long last_doc;    /* last document that counted it */
 };
 
 struct S_vocab {
@@ -150,24 +154,34 @@ struct S_vocab {
 	size_t n, cap; /* cap is 0 or a power of two */
 };
 
-/* Hashes eight bytes at a time: the vocabulary sees every token of the
- * site. */
+/* The vocabulary sees every token of the site, so terms are hashed and
+ * compared eight bytes at a time: a term being looked up and every term
+ * kept are followed by zero bytes up to the next multiple of 8. */
+#define S_PAD(len) (((len) + 8) & ~(size_t)7)
+
+static inline uint64_t S_word(const char *s)
+{
+	uint64_t w;
+	memcpy(&w, s, 8);
+	return w;
+}
+
 static inline uint64_t S_hash(const char *s, size_t len)
 {
-	uint64_t h = len * 0x9e3779b97f4a7c15ULL, w;
-	for (; len >= 8; s += 8, len -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	if (len) {
-		w = 0;
-		for (size_t i = 0; i < len; i++)
-			w |= (uint64_t)(unsigned char)s[i] << (8 * i);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+	uint64_t h = len * 0x9e3779b97f4a7c15ULL;
+	for (size_t i = 0; i < len; i += 8) {
+		h = (h ^ S_word(s + i)) * 0xff51afd7ed558ccdULL;
 		h ^= h >> 32;
 	}
 	return h;
+}
+
+static inline int S_same(const char *a, const char *b, size_t len)
+{
+	for (size_t i = 0; i < len; i += 8)
+		if (S_word(a + i) != S_word(b + i))
+			return 0;
+	return 1;
 }
 
 /* The slot of the term (s, len, hash), or the empty slot where it goes. */
@@ -176,7 +190,7 @@ static inline struct S_term *S_vocab_slot(struct S_term *slots, size_t cap,
 {
 	size_t i = (size_t)hash & (cap - 1);
 	while (slots[i].s && (slots[i].hash != hash || slots[i].len != len ||
-			      memcmp(slots[i].s, s, len) != 0))
+			      !S_same(slots[i].s, s, len)))
 		i = (i + 1) & (cap - 1);
 	return &slots[i];
 }
@@ -194,24 +208,6 @@ static void S_vocab_grow(struct S_vocab *v)
 	free(v->slots);
 	v->slots = slots;
 	v->cap = cap;
-}
-
-static void S_vocab_add(struct S_vocab *v, const char *s, size_t len, long doc)
-{
-	if (2 * (v->n + 1) > v->cap)
-		S_vocab_grow(v);
-	uint64_t hash = S_hash(s, len);
-	struct S_term *t = S_vocab_slot(v->slots, v->cap, s, len, hash);
-	if (!t->s) {
-		t->s = xstrndup(s, len);
-		t->hash = hash;
-		t->len = len;
-		v->n++;
-	} else if (t->last_doc == doc) {
-		return;
-	}
-	t->df++;
-	t->last_doc = doc;
 }
 
 static int S_term_cmp(const void *a, const void *b)
@@ -244,81 +240,298 @@ struct search_index {
 	char *error;    /* first error of search_index_add, or NULL */
 	int counting;   /* documents being split are counted in vocab */
 	struct buf scratch;
+	struct buf stem; /* S_term_new's */
+	fts5_tokenizer porter; /* FTS5's, and its user data */
+	void *porter_ud;
 };
 
 /* Terms shorter or longer than this are left out of the vocabulary. */
 #define S_TERM_MIN 2
 #define S_TERM_MAX 48
+/* ASCII tokens up to this long are cut out by S_split_text itself. */
+#define S_FAST_MAX 64
 
 /*
- * Counting the vocabulary while FTS5 indexes: the writer's connection
- * registers this tokenizer as "unicode61", in front of FTS5's own, so the
- * docs table's Porter stemmer splits documents through it and every token
- * of an indexed column is counted on its way in; documents are not split
- * a second time for the vocabulary. The file does not change: its schema
- * names FTS5's tokenizers, which readers use.
+ * Splitting documents. The writer's connection registers this tokenizer
+ * as "porter", in front of FTS5's own, and the docs table's columns are
+ * split here. It hands FTS5 exactly the tokens of FTS5's
+ * "porter unicode61 remove_diacritics 2" (the file names those
+ * tokenizers, which readers use; test_search.c compares the two), for
+ * much less work:
+ *   - unicode61 reads an ASCII letter or digit as a token character,
+ *     lowercased, and any other ASCII byte as a separator, so runs of
+ *     ASCII letters and digits are cut out here; a stretch between ASCII
+ *     separators that holds other bytes goes to unicode61 itself.
+ *   - A Porter stem depends on the token alone: each distinct token is
+ *     stemmed once, by FTS5's porter tokenizer reading it whole (through
+ *     S_one, which returns its input as one token), and kept in the
+ *     vocabulary, which counts document frequencies on the way.
  */
-struct S_tee {
-	fts5_tokenizer api;  /* FTS5's unicode61 */
-	Fts5Tokenizer *real;
+struct S_split {
+	fts5_tokenizer porter;  /* FTS5's */
+	Fts5Tokenizer *stemmer; /* FTS5's porter over S_one */
+	Fts5Tokenizer *plain;   /* FTS5's porter over unicode61 */
 	struct search_index *ix;
+	unsigned char cls[256]; /* 0 ASCII separator, 1 ASCII letter or
+				 * digit, 2 not ASCII */
+	struct buf part;        /* a token of unicode61's, padded */
 };
 
-struct S_tee_call {
+struct S_split_call {
 	void *ctx;
 	S_token_fn fn;
-	struct search_index *ix;
+	struct S_split *sp;
+	int off; /* S_split_part: where the part begins */
 };
 
-static int S_tee_create(void *ud, const char **args, int nargs,
+/* The tokenizer "kb_one": all of its input is one token. */
+static int S_one_create(void *ud, const char **args, int nargs,
 			Fts5Tokenizer **out)
 {
-	struct search_index *ix = ud;
-	struct S_tee *t = xcalloc(1, sizeof(*t));
-	int rc;
-	t->api = ix->tok.api;
-	t->ix = ix;
-	rc = t->api.xCreate(ix->tok.ud, args, nargs, &t->real);
-	if (rc != SQLITE_OK) {
-		free(t);
-		return rc;
-	}
-	*out = (Fts5Tokenizer *)t;
+	static int one;
+	(void)ud, (void)args, (void)nargs;
+	*out = (Fts5Tokenizer *)&one;
 	return SQLITE_OK;
 }
 
-static void S_tee_delete(Fts5Tokenizer *p)
+static void S_one_delete(Fts5Tokenizer *p)
 {
-	struct S_tee *t = (struct S_tee *)p;
-	t->api.xDelete(t->real);
-	free(t);
+	(void)p;
 }
 
-static int S_tee_token(void *ctx, int tflags, const char *tok, int ntok,
-		       int start, int end)
-{
-	struct S_tee_call *c = ctx;
-	if (ntok >= S_TERM_MIN && ntok <= S_TERM_MAX)
-		S_vocab_add(&c->ix->vocab, tok, (size_t)ntok, c->ix->ndocs);
-	return c->fn(c->ctx, tflags, tok, ntok, start, end);
-}
-
-static int S_tee_tokenize(Fts5Tokenizer *p, void *ctx, int flags,
+static int S_one_tokenize(Fts5Tokenizer *p, void *ctx, int flags,
 			  const char *text, int len, S_token_fn fn)
 {
-	struct S_tee *t = (struct S_tee *)p;
-	struct S_tee_call c = { ctx, fn, t->ix };
-	if (!t->ix->counting || !(flags & FTS5_TOKENIZE_DOCUMENT))
-		return t->api.xTokenize(t->real, ctx, flags, text, len, fn);
-	return t->api.xTokenize(t->real, &c, flags, text, len, S_tee_token);
+	(void)p, (void)flags;
+	return len > 0 ? fn(ctx, 0, text, len, 0, len) : SQLITE_OK;
 }
 
-static int S_tee_register(struct search_index *ix)
+/* Callback of the stemmer: appends the stem to a struct buf. */
+static int S_stem_token(void *ctx, int tflags, const char *tok, int ntok,
+			int start, int end)
 {
-	fts5_tokenizer tee = { S_tee_create, S_tee_delete, S_tee_tokenize };
+	struct buf *b = ctx;
+	(void)tflags, (void)start, (void)end;
+	if (b->len)
+		return SQLITE_ERROR; /* not one token */
+	buf_put(b, tok, (size_t)ntok);
+	return SQLITE_OK;
+}
+
+/* Fills the empty slot t with the term (s, len) and its stem. Returns 0,
+ * or -1 if FTS5's stemmer failed. */
+static int S_term_new(struct S_split *sp, struct S_term *t, const char *s,
+		      size_t len, uint64_t hash)
+{
+	struct search_index *ix = sp->ix;
+	struct buf *stem = &ix->stem;
+	buf_truncate(stem, 0);
+	if (sp->porter.xTokenize(sp->stemmer, stem, FTS5_TOKENIZE_DOCUMENT, s,
+				 (int)len, S_stem_token) != SQLITE_OK ||
+	    !stem->len)
+		return -1;
+	if (stem->len == len && !memcmp(stem->data, s, len)) {
+		t->s = xcalloc(1, S_PAD(len));
+		t->stem = t->s;
+	} else {
+		t->s = xcalloc(1, S_PAD(len) + stem->len + 1);
+		memcpy(t->s + S_PAD(len), stem->data, stem->len);
+		t->stem = t->s + S_PAD(len);
+	}
+	memcpy(t->s, s, len);
+	t->hash = hash;
+	t->len = (uint32_t)len;
+	t->nstem = (uint32_t)stem->len;
+	ix->vocab.n++;
+	return 0;
+}
+
+/* One token of a document, padded (see S_PAD): counted, stemmed, passed
+ * to FTS5. Inlined into both callers: it runs for every token of the
+ * site. */
+static inline __attribute__((always_inline))
+int S_split_emit(struct S_split_call *c, const char *s, size_t len, int start,
+		 int end)
+{
+	struct S_split *sp = c->sp;
+	struct search_index *ix = sp->ix;
+	struct S_vocab *v = &ix->vocab;
+	uint64_t hash;
+	struct S_term *t;
+	if (2 * (v->n + 1) > v->cap)
+		S_vocab_grow(v);
+	hash = S_hash(s, len);
+	t = S_vocab_slot(v->slots, v->cap, s, len, hash);
+	if (!t->s && S_term_new(sp, t, s, len, hash) < 0)
+		return SQLITE_ERROR;
+	if (ix->counting && t->last_doc != ix->ndocs) {
+		t->df++;
+		t->last_doc = ix->ndocs;
+	}
+	return c->fn(c->ctx, 0, t->stem, (int)t->nstem, start, end);
+}
+
+/* Callback of unicode61 for a part of a document S_split_text leaves to
+ * it. */
+static int S_split_part_token(void *ctx, int tflags, const char *tok,
+			      int ntok, int start, int end)
+{
+	struct S_split_call *c = ctx;
+	struct buf *b = &c->sp->part;
+	(void)tflags;
+	buf_truncate(b, 0);
+	buf_put(b, tok, (size_t)ntok);
+	buf_put(b, "\0\0\0\0\0\0\0\0", 8);
+	return S_split_emit(c, b->data, (size_t)ntok, c->off + start,
+			    c->off + end);
+}
+
+/* How many of the eight bytes of w, in memory order, are ASCII letters
+ * or digits before the first other byte. */
+static inline unsigned S_alnum_len(uint64_t w)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+	__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t x = w & ~high, y = x | ones * 0x20, digit, alpha, stop;
+	/* For a byte below 0x80, byte + (0x80 - lo) has its high bit set
+	 * when the byte is lo or more, and nothing carries into the next
+	 * byte. */
+	digit = (x + ones * (0x80 - '0')) & ~(x + ones * (0x7f - '9'));
+	alpha = (y + ones * (0x80 - 'a')) & ~(y + ones * (0x7f - 'z'));
+	stop = ((digit | alpha) & ~w & high) ^ high;
+	return stop ? (unsigned)__builtin_ctzll(stop) / 8 : 8;
+#else
+	unsigned char b[8];
+	unsigned n = 0;
+	memcpy(b, &w, 8);
+	while (n < 8 && ((b[n] >= '0' && b[n] <= '9') ||
+			 ((b[n] | 0x20) >= 'a' && (b[n] | 0x20) <= 'z')))
+		n++;
+	return n;
+#endif
+}
+
+/* Splits a document (see struct S_split). */
+static int S_split_text(struct S_split_call *c, const char *text, int len)
+{
+	const unsigned char *cls = c->sp->cls;
+	const unsigned char *base = (const unsigned char *)text;
+	const unsigned char *p = base, *end = base + len, *start, *lim;
+	struct S_tokenizer *u61 = &c->sp->ix->tok;
+	char tok[S_FAST_MAX + 8], *q;
+	int rc;
+
+	while (p < end) {
+		while (p < end && !cls[*p])
+			p++;
+		if (p == end)
+			break;
+		start = p;
+		lim = end - p > S_FAST_MAX ? p + S_FAST_MAX : end;
+		q = tok;
+		/* An ASCII letter or digit in lower case is itself | 0x20. */
+		while (lim - p >= 8) {
+			uint64_t w = S_word((const char *)p);
+			unsigned k = S_alnum_len(w);
+			w |= 0x2020202020202020ULL;
+			if (k < 8)
+				w &= ((uint64_t)1 << (8 * k)) - 1;
+			memcpy(q, &w, 8);
+			q += k, p += k;
+			if (k < 8)
+				break;
+		}
+		if (lim - p < 8)
+			for (; p < lim && cls[*p] == 1; p++)
+				*q++ = (char)(*p | 0x20);
+		if (p < end && cls[*p]) {
+			/* Not ASCII, or long: unicode61 reads up to the
+			 * next ASCII separator. */
+			while (p < end && cls[*p])
+				p++;
+			c->off = (int)(start - base);
+			rc = u61->api.xTokenize(u61->handle, c,
+						FTS5_TOKENIZE_DOCUMENT,
+						(const char *)start,
+						(int)(p - start),
+						S_split_part_token);
+		} else {
+			memset(q, 0, 8);
+			rc = S_split_emit(c, tok, (size_t)(q - tok),
+					  (int)(start - base), (int)(p - base));
+		}
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+static void S_split_delete(Fts5Tokenizer *p)
+{
+	struct S_split *sp = (struct S_split *)p;
+	if (sp->stemmer)
+		sp->porter.xDelete(sp->stemmer);
+	if (sp->plain)
+		sp->porter.xDelete(sp->plain);
+	buf_release(&sp->part);
+	free(sp);
+}
+
+/* Accepts only the docs table's arguments, "unicode61 remove_diacritics
+ * 2": S_split_text knows no other splitting. */
+static int S_split_create(void *ud, const char **args, int nargs,
+			  Fts5Tokenizer **out)
+{
+	struct search_index *ix = ud;
+	struct S_split *sp;
+	const char *one[] = { "kb_one" };
+	if (nargs != 3 || strcmp(args[0], "unicode61") ||
+	    strcmp(args[1], "remove_diacritics") || strcmp(args[2], "2"))
+		return SQLITE_ERROR;
+	sp = xcalloc(1, sizeof(*sp));
+	sp->ix = ix;
+	sp->porter = ix->porter;
+	buf_init(&sp->part);
+	for (int c = 0; c < 256; c++)
+		sp->cls[c] = c >= 0x80 ? 2 : (c >= 'A' && c <= 'Z') ||
+			     (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+	if (sp->porter.xCreate(ix->porter_ud, one, 1, &sp->stemmer) !=
+		    SQLITE_OK ||
+	    sp->porter.xCreate(ix->porter_ud, args, nargs, &sp->plain) !=
+		    SQLITE_OK) {
+		S_split_delete((Fts5Tokenizer *)sp);
+		return SQLITE_ERROR;
+	}
+	*out = (Fts5Tokenizer *)sp;
+	return SQLITE_OK;
+}
+
+static int S_split_tokenize(Fts5Tokenizer *p, void *ctx, int flags,
+			    const char *text, int len, S_token_fn fn)
+{
+	struct S_split *sp = (struct S_split *)p;
+	struct S_split_call c = { ctx, fn, sp, 0 };
+	if (!(flags & FTS5_TOKENIZE_DOCUMENT))
+		return sp->porter.xTokenize(sp->plain, ctx, flags, text, len,
+					    fn);
+	return S_split_text(&c, text, len);
+}
+
+/* Registers kb_one and, in front of FTS5's, porter. */
+static int S_split_register(struct search_index *ix)
+{
+	fts5_tokenizer one = { S_one_create, S_one_delete, S_one_tokenize };
+	fts5_tokenizer split = { S_split_create, S_split_delete,
+				 S_split_tokenize };
 	fts5_api *api = S_fts5_api(ix->db);
-	return api && api->xCreateTokenizer(api, "unicode61", ix, &tee, NULL) ==
-			      SQLITE_OK ? 0 : -1;
+	return api && api->xFindTokenizer(api, "porter", &ix->porter_ud,
+					  &ix->porter) == SQLITE_OK &&
+			       api->xCreateTokenizer(api, "kb_one", NULL, &one,
+						     NULL) == SQLITE_OK &&
+			       api->xCreateTokenizer(api, "porter", ix, &split,
+						     NULL) == SQLITE_OK
+		       ? 0 : -1;
 }
 
 static char *S_db_error(sqlite3 *db, const char *what, const char *path)
@@ -337,6 +550,7 @@ static void S_index_free(struct search_index *ix)
 		unlink(ix->tmp_path);
 	S_vocab_release(&ix->vocab);
 	buf_release(&ix->scratch);
+	buf_release(&ix->stem);
 	free(ix->path);
 	free(ix->tmp_path);
 	free(ix->error);
@@ -351,6 +565,7 @@ int search_index_open(struct search_index **out, const char *db_path,
 	*out = NULL;
 	*errmsg = NULL;
 	buf_init(&ix->scratch);
+	buf_init(&ix->stem);
 	ix->path = xstrdup(db_path);
 	ix->tmp_path = xasprintf("%s.XXXXXX", db_path);
 	fd = mkstemp(ix->tmp_path);
@@ -369,7 +584,7 @@ int search_index_open(struct search_index **out, const char *db_path,
 		goto fail;
 	}
 	/* Before the docs table is created: its tokenizer is made then. */
-	if (S_tokenizer_open(&ix->tok, ix->db) < 0 || S_tee_register(ix) < 0) {
+	if (S_tokenizer_open(&ix->tok, ix->db) < 0 || S_split_register(ix) < 0) {
 		*errmsg = xstrdup("SQLite has no FTS5 unicode61 tokenizer");
 		goto fail;
 	}
@@ -470,7 +685,7 @@ int search_index_add(struct search_index *ix, const struct search_doc *doc)
 		rc = sqlite3_bind_text(ix->insert, 10, key.data, (int)key.len,
 				       SQLITE_STATIC);
 	/* The vocabulary comes from the indexed columns (the first five), as
-	 * FTS5 splits them (see S_tee). */
+	 * FTS5 splits them (see S_split). */
 	ix->counting = 1;
 	if (rc == SQLITE_OK && sqlite3_step(ix->insert) != SQLITE_DONE)
 		rc = SQLITE_ERROR;
@@ -506,9 +721,12 @@ static int S_write_vocab(struct search_index *ix)
 	size_t n = 0;
 	int rc = -1;
 
-	for (size_t i = 0; i < ix->vocab.cap; i++)
-		if (ix->vocab.slots[i].s)
+	for (size_t i = 0; i < ix->vocab.cap; i++) {
+		const struct S_term *t = &ix->vocab.slots[i];
+		if (t->s && t->df && t->len >= S_TERM_MIN &&
+		    t->len <= S_TERM_MAX)
 			terms[n++] = &ix->vocab.slots[i];
+	}
 	qsort(terms, n, sizeof(*terms), S_term_cmp);
 	if (sqlite3_prepare_v2(ix->db, "INSERT INTO vocab VALUES(?, ?)", -1,
 			       &st, NULL) != SQLITE_OK)

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "search.h"
 #include "util.h"
 
@@ -729,6 +731,99 @@ static void test_search_color(void **state)
 }
 
 /* Same documents, same file; the temporary file never stays behind. */
+/* Text the index writer splits itself (see S_split in search.c) next to
+ * text it leaves to unicode61: accents, combining marks, ligatures, CJK,
+ * invalid UTF-8, long and mixed-case words, identifiers. */
+static const struct search_doc tricky = {
+	"Ça marche: ÉCOLE naïve Straße İstanbul HTTPServer",
+	"été (e\xcc\x81te\xcc\x81) ﬁle x² 日本語のテキスト Ωmega x\xcc\x81y",
+	"c++ std::mutex ǅemal",
+	"python c",
+	"topics",
+	"running hopping generalizations skies ponies caresses "
+	"pthread_mutex_lock() 3.13t ab\xff" "cd \x80x a b cd é\x01z "
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	"ing bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb "
+	"ccccccccccccccccccccccccccccccccccccccccccccccccc "
+	"ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddé"
+	"dd ÀB12cd_Ünïcödé-Mixed RUNNING Running",
+	"topics/tricky.html", "content/topics/tricky.md",
+};
+
+/* Exactly one row of the query on db, as an integer. */
+static long long query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The index holds the tokens FTS5's own "porter unicode61
+ * remove_diacritics 2" makes of the same text, and the vocabulary the
+ * unstemmed unicode61 tokens with their document frequencies. */
+static void test_search_index_tokens_match_fts5(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_join(f->dir, "tokens.sqlite"), *err = NULL;
+	struct search_index *ix;
+	sqlite3 *db = NULL;
+
+	assert_int_equal(search_index_open(&ix, path, &err), 0);
+	for (size_t i = 0; i < NDOCS; i++)
+		assert_int_equal(search_index_add(ix, &docs[i]), 0);
+	assert_int_equal(search_index_add(ix, &tricky), 0);
+	assert_int_equal(search_index_close(ix, &err), 0);
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		"CREATE VIRTUAL TABLE temp.ref USING fts5(title, tags, summary,"
+		" body, languages,"
+		" tokenize='porter unicode61 remove_diacritics 2');"
+		"INSERT INTO temp.ref(rowid, title, tags, summary, body,"
+		" languages) SELECT rowid, title, tags, summary, body, languages"
+		" FROM main.docs;"
+		"CREATE VIRTUAL TABLE temp.raw USING fts5(title, tags, summary,"
+		" body, languages, tokenize='unicode61 remove_diacritics 2');"
+		"INSERT INTO temp.raw SELECT title, tags, summary, body, languages"
+		" FROM main.docs;"
+		"CREATE VIRTUAL TABLE temp.v_kb USING fts5vocab(main, docs,"
+		" instance);"
+		"CREATE VIRTUAL TABLE temp.v_ref USING fts5vocab(temp, ref,"
+		" instance);"
+		"CREATE VIRTUAL TABLE temp.v_raw USING fts5vocab(temp, raw, row);",
+		NULL, NULL, NULL), SQLITE_OK);
+	assert_true(query_int(db, "SELECT count(*) FROM v_ref") > 300);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM v_kb"),
+			 query_int(db, "SELECT count(*) FROM v_ref"));
+	assert_int_equal(query_int(db, "SELECT count(*) FROM ("
+		"SELECT term, doc, col, offset FROM v_kb EXCEPT "
+		"SELECT term, doc, col, offset FROM v_ref)"), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM ("
+		"SELECT term, doc, col, offset FROM v_ref EXCEPT "
+		"SELECT term, doc, col, offset FROM v_kb)"), 0);
+	/* Stems only where FTS5 stems: "running" is "run". */
+	assert_true(query_int(db, "SELECT count(*) FROM v_kb WHERE term = 'run'")
+		    >= 3);
+
+	assert_int_equal(query_int(db, "SELECT count(*) FROM ("
+		"SELECT term, df FROM vocab EXCEPT SELECT term, doc FROM v_raw"
+		" WHERE length(CAST(term AS BLOB)) BETWEEN 2 AND 48)"), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM ("
+		"SELECT term, doc FROM v_raw"
+		" WHERE length(CAST(term AS BLOB)) BETWEEN 2 AND 48"
+		" EXCEPT SELECT term, df FROM vocab)"), 0);
+	assert_int_equal(query_int(db, "SELECT df FROM vocab"
+				   " WHERE term = 'ete'"), 1);
+	assert_int_equal(query_int(db, "SELECT df FROM vocab"
+				   " WHERE term = 'running'"), 1);
+	sqlite3_close(db);
+	free(path);
+}
+
 static void test_search_index_reproducible_and_atomic(void **state)
 {
 	struct fixture *f = *state;
@@ -811,6 +906,7 @@ int main(void)
 		cmocka_unit_test(test_search_no_index),
 		cmocka_unit_test(test_search_color),
 		cmocka_unit_test(test_search_index_reproducible_and_atomic),
+		cmocka_unit_test(test_search_index_tokens_match_fts5),
 	};
 	return cmocka_run_group_tests_name("search", tests, setup, teardown);
 }
