@@ -13,6 +13,7 @@
 #include "template.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +34,9 @@ struct tpl {
 	struct buf *out; /* output buffers, out[level - 1] the current one */
 	int level, nout;
 	size_t last;     /* length of the last page, to presize the next */
+	struct pool *pool; /* L's memory */
 };
+
 
 static const char prelude[] =
 	"local loader, G, safe_mt, open, close, write = ...\n"
@@ -320,9 +323,10 @@ static int S_open_libs(lua_State *L)
 	return 0;
 }
 
-lua_State *tpl_sandbox_new(void)
+/* Opens the sandbox's libraries in L; closes L and returns NULL when
+ * that fails. */
+static lua_State *S_sandbox(lua_State *L)
 {
-	lua_State *L = luaL_newstate();
 	if (!L)
 		return NULL;
 	lua_pushcfunction(L, S_open_libs);
@@ -335,6 +339,109 @@ lua_State *tpl_sandbox_new(void)
 	 * collector's case. */
 	lua_gc(L, LUA_GCGEN, 0, 0);
 	return L;
+}
+
+lua_State *tpl_sandbox_new(void)
+{
+	return S_sandbox(luaL_newstate());
+}
+
+/* ---- the allocator of a template state ---- */
+
+/*
+ * A template state makes and drops hundreds of small objects per page
+ * (strings, tables, closures), from one thread. They come from free lists
+ * by size class, carved from slabs that are freed with the state; bigger
+ * blocks come from malloc.
+ */
+#define POOL_GRAIN 16
+#define POOL_CLASSES 32 /* blocks of 16, 32, ..., 512 bytes */
+#define POOL_SLAB (64 * 1024)
+
+struct pool {
+	void *free[POOL_CLASSES + 1]; /* by class; a free block holds the next */
+	char *cur, *end;              /* the unused rest of the newest slab */
+	void *slabs;                  /* slabs, linked through their first word */
+};
+
+/* The class of a block of n bytes, 0 for malloc'ed ones. */
+static inline size_t S_class(size_t n)
+{
+	return n && n <= POOL_GRAIN * POOL_CLASSES ? (n + POOL_GRAIN - 1) / POOL_GRAIN : 0;
+}
+
+static void *S_pool_get(struct pool *p, size_t c)
+{
+	void *b = p->free[c];
+	if (b) {
+		p->free[c] = *(void **)b;
+		return b;
+	}
+	size_t n = c * POOL_GRAIN;
+	if ((size_t)(p->end - p->cur) < n) {
+		char *slab = malloc(POOL_SLAB);
+		if (!slab)
+			return NULL;
+		*(void **)slab = p->slabs;
+		p->slabs = slab;
+		p->cur = slab + POOL_GRAIN;
+		p->end = slab + POOL_SLAB;
+	}
+	b = p->cur;
+	p->cur += n;
+	return b;
+}
+
+static void S_pool_put(struct pool *p, void *b, size_t osize)
+{
+	size_t c = S_class(osize);
+	if (!c) {
+		free(b);
+		return;
+	}
+	*(void **)b = p->free[c];
+	p->free[c] = b;
+}
+
+/* lua_Alloc: Lua passes the size of every block it frees or resizes. */
+static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct pool *p = ud;
+	if (!ptr)
+		osize = 0; /* then osize is the kind of object */
+	if (!nsize) {
+		if (ptr)
+			S_pool_put(p, ptr, osize);
+		return NULL;
+	}
+	size_t oc = S_class(osize), nc = S_class(nsize);
+	if (ptr && oc == nc && (oc || nsize == osize))
+		return ptr;
+	if (ptr && !oc && !nc)
+		return realloc(ptr, nsize);
+	void *b = nc ? S_pool_get(p, nc) : malloc(nsize);
+	if (b && ptr) {
+		memcpy(b, ptr, osize < nsize ? osize : nsize);
+		S_pool_put(p, ptr, osize);
+	}
+	return b;
+}
+
+static void S_pool_release(struct pool *p)
+{
+	while (p->slabs) {
+		void *next = *(void **)p->slabs;
+		free(p->slabs);
+		p->slabs = next;
+	}
+}
+
+static int S_panic(lua_State *L)
+{
+	const char *msg = lua_tostring(L, -1);
+	fprintf(stderr, "kb: unprotected error in a template state: %s\n",
+		msg ? msg : "(not a string)");
+	return 0; /* then Lua aborts */
 }
 
 /* ---- the compiler ---- */
@@ -510,11 +617,19 @@ static int S_loader(lua_State *L)
 
 struct tpl *tpl_new(const char *dir)
 {
-	lua_State *L = tpl_sandbox_new();
-	if (!L)
+	struct pool *pool = xcalloc(1, sizeof(*pool));
+	lua_State *L = lua_newstate(S_alloc, pool);
+	if (L)
+		lua_atpanic(L, S_panic);
+	L = S_sandbox(L);
+	if (!L) {
+		S_pool_release(pool);
+		free(pool);
 		return NULL;
+	}
 	struct tpl *t = xcalloc(1, sizeof(*t));
 	t->L = L;
+	t->pool = pool;
 	t->dir = xstrdup(dir);
 	lua_pushlightuserdata(L, t);
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_TPL);
@@ -550,6 +665,8 @@ struct tpl *tpl_new(const char *dir)
 	return t;
 fail:
 	lua_close(L);
+	S_pool_release(pool);
+	free(pool);
 	free(t->dir);
 	free(t);
 	return NULL;
@@ -600,6 +717,8 @@ void tpl_free(struct tpl *t)
 	if (!t)
 		return;
 	lua_close(t->L);
+	S_pool_release(t->pool);
+	free(t->pool);
 	for (int i = 0; i < t->nout; i++)
 		buf_release(&t->out[i]);
 	free(t->out);
