@@ -37,7 +37,6 @@ struct tpl {
 	struct pool *pool; /* L's memory */
 };
 
-
 static const char prelude[] =
 	"local loader, G, safe_mt, open, close, write = ...\n"
 	"local templates, ctxs, layouts, depth = {}, {}, {}, 0\n"
