@@ -35,10 +35,12 @@ struct tpl {
 	int level, nout;
 	size_t last;     /* length of the last page, to presize the next */
 	struct pool *pool; /* L's memory */
+	struct buf spare[8]; /* buffers of collected take() results, for reuse */
+	int nspare;
 };
 
 static const char prelude[] =
-	"local loader, G, safe_mt, open, close, write = ...\n"
+	"local loader, G, safe_mt, open, close, write, take = ...\n"
 	"local templates, ctxs, layouts, depth = {}, {}, {}, 0\n"
 	"local getmetatable, setmetatable = getmetatable, setmetatable\n"
 	"local G_mt = {__index = G}\n"
@@ -49,7 +51,8 @@ static const char prelude[] =
 	"G.raw = raw\n"
 	/* The context table is the template's _ENV; globals not in it come
 	 * from G through its metatable. The output is left in a new buffer
-	 * (open()) that the caller takes (close() or tpl_render). */
+	 * (open()) that the caller takes (close() or tpl_render). A layout
+	 * gets the output of the template it wraps as it is, in C (take()). */
 	"local function render(name, ctx)\n"
 	"  local f = templates[name]\n"
 	"  if not f then f = loader(name); templates[name] = f end\n"
@@ -62,7 +65,8 @@ static const char prelude[] =
 	"  ctxs[depth], layouts[depth] = nil, nil\n"
 	"  depth = depth - 1\n"
 	"  if lay then\n"
-	"    return render(lay, setmetatable({content = raw(close())}, {__index = ctx}))\n"
+	"    return render(lay, setmetatable({content = setmetatable({take()}, safe_mt)},\n"
+	"                                    {__index = ctx}))\n"
 	"  end\n"
 	"end\n"
 	"function G.include(name, ctx)\n"
@@ -73,6 +77,7 @@ static const char prelude[] =
 	"return function(name, ctx) depth = 0; render(name, ctx) end\n";
 
 #define REG_SAFE "kb.safe"    /* registry: the metatable of raw strings */
+#define REG_OUTPUT "kb.output" /* registry: the metatable of take()'s buffers */
 
 /* buf_put() without the terminating NUL (tpl_render and close() need
  * none): the output's hot path. */
@@ -117,7 +122,16 @@ static const char *S_safe_string(lua_State *L, int idx, int safe_mt, size_t *len
 	if (!safe)
 		return NULL;
 	lua_rawgeti(L, idx, 1);
-	const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
+	const char *s = NULL;
+	if (lua_type(L, -1) == LUA_TSTRING) {
+		s = lua_tolstring(L, -1, len);
+	} else {
+		const struct buf *b = luaL_testudata(L, -1, REG_OUTPUT);
+		if (b) {
+			s = b->len ? b->data : "";
+			*len = b->len;
+		}
+	}
 	lua_pop(L, 1); /* the table keeps the string alive */
 	return s;
 }
@@ -141,7 +155,14 @@ static int S_esc(lua_State *L)
 			int safe = lua_rawequal(L, -1, lua_upvalueindex(1));
 			lua_pop(L, 1);
 			if (safe) {
+				const struct buf *b;
 				lua_rawgeti(L, 1, 1);
+				if ((b = luaL_testudata(L, -1, REG_OUTPUT))) {
+					/* a layout's content: now a string */
+					lua_pushlstring(L, b->len ? b->data : "", b->len);
+					lua_pushvalue(L, -1);
+					lua_rawseti(L, 1, 1);
+				}
 				return 1;
 			}
 		}
@@ -183,14 +204,16 @@ static int S_write(lua_State *L)
 		int escape = (int)(mask & 1);
 		size_t len;
 		const char *s;
-		switch (lua_type(L, i)) {
-		case LUA_TSTRING:
+		int type = lua_type(L, i);
+		if (type == LUA_TSTRING) {
 			s = lua_tolstring(L, i, &len);
 			if (escape)
 				S_put_html(b, s, len);
 			else
 				S_put(b, s, len);
 			continue;
+		}
+		switch (type) {
 		case LUA_TNUMBER:
 			if (lua_isinteger(L, i)) {
 				S_put_integer(b, lua_tointeger(L, i));
@@ -250,6 +273,40 @@ static int S_close(lua_State *L)
 	lua_pushlstring(L, b->len ? b->data : "", b->len);
 	t->level--;
 	return 1;
+}
+
+/* take() -> the current output as a full userdata holding its buffer
+ * (read as a raw string by _w and esc()), ending the buffer without
+ * copying it. Upvalue 1 is the struct tpl. (-0, +1, m) */
+static int S_take(lua_State *L)
+{
+	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	struct buf *cur = S_current(L, t);
+	struct buf *b = lua_newuserdatauv(L, sizeof(*b), 0);
+	*b = *cur;
+	if (t->nspare) {
+		*cur = t->spare[--t->nspare];
+	} else {
+		buf_init(cur);
+		buf_grow(cur, b->len);
+	}
+	t->level--;
+	luaL_setmetatable(L, REG_OUTPUT);
+	return 1;
+}
+
+/* __gc of take()'s buffers: the buffer is kept for the next take().
+ * Upvalue 1 is the struct tpl. */
+static int S_output_gc(lua_State *L)
+{
+	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	struct buf *b = lua_touserdata(L, 1);
+	if (b->cap && t->nspare < (int)(sizeof(t->spare) / sizeof(t->spare[0])))
+		t->spare[t->nspare++] = *b;
+	else
+		buf_release(b);
+	buf_init(b);
+	return 0;
 }
 
 /* url(to) -> to made relative to the current page; absolute URLs and
@@ -642,6 +699,11 @@ struct tpl *tpl_new(const char *dir)
 	lua_pushcclosure(L, S_esc, 1);
 	lua_setglobal(L, "esc");
 	lua_pop(L, 1);
+	luaL_newmetatable(L, REG_OUTPUT);
+	lua_pushlightuserdata(L, t);
+	lua_pushcclosure(L, S_output_gc, 1);
+	lua_setfield(L, -2, "__gc");
+	lua_pop(L, 1);
 	lua_pushlightuserdata(L, t);
 	lua_newtable(L); /* url()'s results, by page depth */
 	lua_pushcclosure(L, S_url, 2);
@@ -658,7 +720,9 @@ struct tpl *tpl_new(const char *dir)
 	lua_pushlightuserdata(L, t);
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_SAFE);
 	lua_pushcclosure(L, S_write, 2);
-	if (lua_pcall(L, 6, 1, 0) != LUA_OK)
+	lua_pushlightuserdata(L, t);
+	lua_pushcclosure(L, S_take, 1);
+	if (lua_pcall(L, 7, 1, 0) != LUA_OK)
 		goto fail;
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_RENDER);
 	return t;
@@ -704,7 +768,7 @@ int tpl_render(struct tpl *t, const char *name, const char *page_url,
 	if (page->cap)
 		page->data[page->len] = '\0';
 	*out = buf_detach(page);
-	buf_grow(page, t->last);
+	buf_grow(page, t->last + t->last / 4);
 	*err = NULL;
 	t->level = 0;
 	lua_settop(L, ctx - 1);
@@ -718,6 +782,8 @@ void tpl_free(struct tpl *t)
 	lua_close(t->L);
 	S_pool_release(t->pool);
 	free(t->pool);
+	while (t->nspare)
+		buf_release(&t->spare[--t->nspare]);
 	for (int i = 0; i < t->nout; i++)
 		buf_release(&t->out[i]);
 	free(t->out);
