@@ -410,7 +410,13 @@ static void S_render_pages(struct job *j, size_t first, size_t step)
 		return;
 	}
 	lua_State *L = tpl_state(t);
+	/* The site lives as long as the state: build it without collecting,
+	 * then enter generational mode, which makes it old at once. */
+	lua_gc(L, LUA_GCINC, 0, 0, 0);
+	lua_gc(L, LUA_GCSTOP);
 	S_site_table(L, o);
+	lua_gc(L, LUA_GCRESTART);
+	lua_gc(L, LUA_GCGEN, 0, 0);
 	int site = lua_gettop(L);
 	for (size_t i = first; i < j->npages; i += step) {
 		const struct page *p = &j->pages[i];

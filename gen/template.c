@@ -1,15 +1,19 @@
 /*
  * template.c - see template.h.
  *
- * A template compiles to a Lua chunk returning function(_ENV, _o) that
- * appends strings to the table _o. Lines of the chunk match lines of the
- * template, so Lua's own error positions are template positions. The
- * runtime (rendering, include, layout, escaping) is the Lua prelude below,
- * run once per state.
+ * A template compiles to a Lua chunk returning function(_ENV, _w). The
+ * text and the {{ }} outputs between two {% %} tags become one call
+ * _w(mask, ...), which appends its arguments to the output buffer of the
+ * template being rendered, HTML-escaping those whose bit is set in mask.
+ * Lines of the chunk match lines of the template, so Lua's own error
+ * positions are template positions. The runtime (rendering, include,
+ * layout) is the Lua prelude below, run once per state; output buffers
+ * (one per template being rendered: page, layout, partials) live in C.
  */
 #include "template.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,16 +24,23 @@
 #define REG_TPL "kb.tpl"      /* registry: light userdata struct tpl * */
 #define REG_RENDER "kb.render" /* registry: the prelude's render function */
 
+/* Arguments of one _w call at most: the bits of its mask. */
+#define MAX_WRITE_ARGS 60
+
 struct tpl {
 	lua_State *L;
 	char *dir;
-	int depth;      /* '/' count of the URL of the page being rendered */
-	struct buf join; /* scratch of S_concat, kept to save regrowing */
+	int depth;       /* '/' count of the URL of the page being rendered */
+	struct buf *out; /* output buffers, out[level - 1] the current one */
+	int level, nout;
 	size_t last;     /* length of the last page, to presize the next */
+	struct pool *pool; /* L's memory */
+	struct buf spare[8]; /* buffers of collected take() results, for reuse */
+	int nspare;
 };
 
 static const char prelude[] =
-	"local loader, G, safe_mt, concat = ...\n"
+	"local loader, G, safe_mt, open, close, write, take = ...\n"
 	"local templates, ctxs, layouts, depth = {}, {}, {}, 0\n"
 	"local getmetatable, setmetatable = getmetatable, setmetatable\n"
 	"local G_mt = {__index = G}\n"
@@ -39,32 +50,91 @@ static const char prelude[] =
 	"end\n"
 	"G.raw = raw\n"
 	/* The context table is the template's _ENV; globals not in it come
-	 * from G through its metatable. Returns the output's pieces: the
-	 * caller joins them (tpl_render writes them out without making one
-	 * Lua string of the page). */
+	 * from G through its metatable. The output is left in a new buffer
+	 * (open()) that the caller takes (close() or tpl_render). A layout
+	 * gets the output of the template it wraps as it is, in C (take()). */
 	"local function render(name, ctx)\n"
 	"  local f = templates[name]\n"
 	"  if not f then f = loader(name); templates[name] = f end\n"
 	"  if getmetatable(ctx) == nil then setmetatable(ctx, G_mt) end\n"
 	"  depth = depth + 1\n"
 	"  ctxs[depth], layouts[depth] = ctx, nil\n"
-	"  local out = {}\n"
-	"  f(ctx, out)\n"
+	"  open()\n"
+	"  f(ctx, write)\n"
 	"  local lay = layouts[depth]\n"
 	"  ctxs[depth], layouts[depth] = nil, nil\n"
 	"  depth = depth - 1\n"
 	"  if lay then\n"
-	"    return render(lay, setmetatable({content = raw(concat(out))}, {__index = ctx}))\n"
+	"    return render(lay, setmetatable({content = setmetatable({take()}, safe_mt)},\n"
+	"                                    {__index = ctx}))\n"
 	"  end\n"
-	"  return out\n"
 	"end\n"
 	"function G.include(name, ctx)\n"
-	"  return raw(concat(render(name, ctx or ctxs[depth])))\n"
+	"  render(name, ctx or ctxs[depth])\n"
+	"  return raw(close())\n"
 	"end\n"
 	"function G.layout(name) layouts[depth] = name end\n"
-	"return render\n";
+	"return function(name, ctx) depth = 0; render(name, ctx) end\n";
 
 #define REG_SAFE "kb.safe"    /* registry: the metatable of raw strings */
+#define REG_OUTPUT "kb.output" /* registry: the metatable of take()'s buffers */
+
+/* buf_put() without the terminating NUL (tpl_render and close() need
+ * none): the output's hot path. */
+static inline void S_put(struct buf *b, const char *s, size_t len)
+{
+	if (b->cap - b->len <= len)
+		buf_grow(b, len);
+	memcpy(b->data + b->len, s, len);
+	b->len += len;
+}
+
+/* Appends s HTML-escaped to b. */
+static void S_put_html(struct buf *b, const char *s, size_t len)
+{
+	size_t n = strcspn(s, "&<>\"'");
+	S_put(b, s, n < len ? n : len);
+	if (n < len)
+		buf_put_html(b, s + n, len - n);
+}
+
+/* Appends the integer v as tostring() prints it. */
+static void S_put_integer(struct buf *b, lua_Integer v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	lua_Unsigned u = v < 0 ? 0u - (lua_Unsigned)v : (lua_Unsigned)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (v < 0)
+		*--p = '-';
+	S_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* The raw string of the value at idx if it is a raw-string table, else
+ * NULL. (-0, +0, -) */
+static const char *S_safe_string(lua_State *L, int idx, int safe_mt, size_t *len)
+{
+	if (!lua_getmetatable(L, idx))
+		return NULL;
+	int safe = lua_rawequal(L, -1, safe_mt);
+	lua_pop(L, 1);
+	if (!safe)
+		return NULL;
+	lua_rawgeti(L, idx, 1);
+	const char *s = NULL;
+	if (lua_type(L, -1) == LUA_TSTRING) {
+		s = lua_tolstring(L, -1, len);
+	} else {
+		const struct buf *b = luaL_testudata(L, -1, REG_OUTPUT);
+		if (b) {
+			s = b->len ? b->data : "";
+			*len = b->len;
+		}
+	}
+	lua_pop(L, 1); /* the table keeps the string alive */
+	return s;
+}
 
 /* esc(v) -> string: v HTML-escaped; nil gives "", raw strings pass.
  * Upvalue 1 is the metatable of raw strings. (-1, +1, m) */
@@ -85,7 +155,14 @@ static int S_esc(lua_State *L)
 			int safe = lua_rawequal(L, -1, lua_upvalueindex(1));
 			lua_pop(L, 1);
 			if (safe) {
+				const struct buf *b;
 				lua_rawgeti(L, 1, 1);
+				if ((b = luaL_testudata(L, -1, REG_OUTPUT))) {
+					/* a layout's content: now a string */
+					lua_pushlstring(L, b->len ? b->data : "", b->len);
+					lua_pushvalue(L, -1);
+					lua_rawseti(L, 1, 1);
+				}
 				return 1;
 			}
 		}
@@ -105,77 +182,173 @@ static int S_esc(lua_State *L)
 	return 1;
 }
 
+/* The current output buffer; raises an error outside a render. */
+static struct buf *S_current(lua_State *L, struct tpl *t)
+{
+	if (t->level < 1)
+		luaL_error(L, "template output outside a template");
+	return &t->out[t->level - 1];
+}
+
+/* _w(mask, ...) appends its arguments to the current output: argument
+ * i + 2 as esc() gives it when bit i of mask is set, else as tostring()
+ * does. Upvalue 1 is the struct tpl, 2 the metatable of raw strings.
+ * (-n, +0, e) */
+static int S_write(lua_State *L)
+{
+	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	lua_Integer mask = lua_tointeger(L, 1);
+	int n = lua_gettop(L);
+	struct buf *b = S_current(L, t);
+	for (int i = 2; i <= n; i++, mask >>= 1) {
+		int escape = (int)(mask & 1);
+		size_t len;
+		const char *s;
+		int type = lua_type(L, i);
+		if (type == LUA_TSTRING) {
+			s = lua_tolstring(L, i, &len);
+			if (escape)
+				S_put_html(b, s, len);
+			else
+				S_put(b, s, len);
+			continue;
+		}
+		switch (type) {
+		case LUA_TNUMBER:
+			if (lua_isinteger(L, i)) {
+				S_put_integer(b, lua_tointeger(L, i));
+				continue;
+			}
+			break;
+		case LUA_TNIL:
+			if (escape)
+				continue;
+			break;
+		case LUA_TTABLE:
+			s = S_safe_string(L, i, lua_upvalueindex(2), &len);
+			if (s) {
+				S_put(b, s, len);
+				continue;
+			}
+			break;
+		default:
+			break;
+		}
+		/* Numbers, booleans, other tables: what tostring() gives; a
+		 * __tostring may render a partial, moving the buffers. */
+		s = luaL_tolstring(L, i, &len);
+		b = S_current(L, t);
+		if (escape)
+			S_put_html(b, s, len);
+		else
+			S_put(b, s, len);
+		lua_pop(L, 1);
+	}
+	return 0;
+}
+
+/* open(): starts a new output buffer. Upvalue 1 is the struct tpl. */
+static int S_open(lua_State *L)
+{
+	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	if (t->level == t->nout) {
+		if (t->nout >= 200)
+			return luaL_error(L, "templates nested too deeply");
+		t->out = xrealloc(t->out, (size_t)(t->nout + 8) * sizeof(*t->out));
+		for (int i = t->nout; i < t->nout + 8; i++)
+			buf_init(&t->out[i]);
+		t->nout += 8;
+	}
+	buf_truncate(&t->out[t->level], 0);
+	t->level++;
+	return 0;
+}
+
+/* close() -> the current output as a string, ending its buffer.
+ * Upvalue 1 is the struct tpl. (-0, +1, e) */
+static int S_close(lua_State *L)
+{
+	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	struct buf *b = S_current(L, t);
+	lua_pushlstring(L, b->len ? b->data : "", b->len);
+	t->level--;
+	return 1;
+}
+
+/* take() -> the current output as a full userdata holding its buffer
+ * (read as a raw string by _w and esc()), ending the buffer without
+ * copying it. Upvalue 1 is the struct tpl. (-0, +1, m) */
+static int S_take(lua_State *L)
+{
+	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	struct buf *cur = S_current(L, t);
+	struct buf *b = lua_newuserdatauv(L, sizeof(*b), 0);
+	*b = *cur;
+	if (t->nspare) {
+		*cur = t->spare[--t->nspare];
+	} else {
+		buf_init(cur);
+		buf_grow(cur, b->len);
+	}
+	t->level--;
+	luaL_setmetatable(L, REG_OUTPUT);
+	return 1;
+}
+
+/* __gc of take()'s buffers: the buffer is kept for the next take().
+ * Upvalue 1 is the struct tpl. */
+static int S_output_gc(lua_State *L)
+{
+	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	struct buf *b = lua_touserdata(L, 1);
+	if (b->cap && t->nspare < (int)(sizeof(t->spare) / sizeof(t->spare[0])))
+		t->spare[t->nspare++] = *b;
+	else
+		buf_release(b);
+	buf_init(b);
+	return 0;
+}
+
 /* url(to) -> to made relative to the current page; absolute URLs and
- * "#anchors" are returned as they are. Upvalue 1 is the struct tpl.
- * (-1, +1, m) */
+ * "#anchors" are returned as they are. Upvalue 1 is the struct tpl, 2 a
+ * table of the results so far for each page depth. (-1, +1, m) */
 static int S_url(lua_State *L)
 {
-	if (lua_type(L, 1) != LUA_TSTRING) {
+	const struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	if (lua_type(L, 1) != LUA_TSTRING || t->depth == 0) {
 		lua_settop(L, 1);
 		return 1;
 	}
+	lua_settop(L, 1);
+	if (lua_rawgeti(L, lua_upvalueindex(2), t->depth) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, lua_upvalueindex(2), t->depth);
+	}
+	lua_pushvalue(L, 1);
+	if (lua_rawget(L, 2) == LUA_TSTRING)
+		return 1;
+	lua_pop(L, 1);
 	size_t len;
 	const char *to = lua_tolstring(L, 1, &len);
 	const char *p = to;
 	while (*p && (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.'))
 		p++;
-	const struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
-	if (*to == '#' || *to == '/' || (*p == ':' && p != to) || t->depth == 0) {
-		lua_settop(L, 1);
-		return 1;
-	}
-	size_t up = (size_t)t->depth * 3, n = up + len;
-	char small[256];
-	luaL_Buffer b;
-	char *dst = n <= sizeof(small) ? small : luaL_buffinitsize(L, &b, n);
-	for (size_t i = 0; i < up; i += 3)
-		memcpy(dst + i, "../", 3);
-	memcpy(dst + up, to, len);
-	if (dst == small)
-		lua_pushlstring(L, small, n);
-	else
+	if (*to == '#' || *to == '/' || (*p == ':' && p != to)) {
+		lua_pushvalue(L, 1);
+	} else {
+		size_t up = (size_t)t->depth * 3, n = up + len;
+		luaL_Buffer b;
+		char *dst = luaL_buffinitsize(L, &b, n);
+		for (size_t i = 0; i < up; i += 3)
+			memcpy(dst + i, "../", 3);
+		memcpy(dst + up, to, len);
 		luaL_pushresultsize(&b, n);
-	return 1;
-}
-
-/* Appends the pieces t[1..#t] of the table at idx to b: what
- * table.concat(t) returns, without its buffer regrowing and copying.
- * Returns 0, or the index of the first piece that is neither a string nor
- * a number. */
-static lua_Integer S_join(lua_State *L, int idx, struct buf *b)
-{
-	lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
-	for (lua_Integer i = 1; i <= n; i++) {
-		size_t len;
-		const char *s;
-		int type = lua_rawgeti(L, idx, i);
-		if (type != LUA_TSTRING && type != LUA_TNUMBER) {
-			lua_pop(L, 1);
-			return i;
-		}
-		s = lua_tolstring(L, -1, &len);
-		if (b->cap - b->len <= len)
-			buf_grow(b, len);
-		memcpy(b->data + b->len, s, len);
-		b->len += len;
-		lua_pop(L, 1); /* the table keeps the string alive */
 	}
-	if (b->cap)
-		b->data[b->len] = '\0';
-	return 0;
-}
-
-/* concat(t) -> table.concat(t). Upvalue 1 is the struct tpl. (-1, +1, e) */
-static int S_concat(lua_State *L)
-{
-	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
-	luaL_checktype(L, 1, LUA_TTABLE);
-	buf_truncate(&t->join, 0);
-	lua_Integer bad = S_join(L, 1, &t->join);
-	if (bad)
-		return luaL_error(L, "invalid value (at index %I) in table for 'concat'",
-				  (LUAI_UACINT)bad);
-	lua_pushlstring(L, t->join.data, t->join.len);
+	lua_pushvalue(L, 1);
+	lua_pushvalue(L, -2);
+	lua_rawset(L, 2);
 	return 1;
 }
 
@@ -206,9 +379,10 @@ static int S_open_libs(lua_State *L)
 	return 0;
 }
 
-lua_State *tpl_sandbox_new(void)
+/* Opens the sandbox's libraries in L; closes L and returns NULL when
+ * that fails. */
+static lua_State *S_sandbox(lua_State *L)
 {
-	lua_State *L = luaL_newstate();
 	if (!L)
 		return NULL;
 	lua_pushcfunction(L, S_open_libs);
@@ -223,33 +397,189 @@ lua_State *tpl_sandbox_new(void)
 	return L;
 }
 
+lua_State *tpl_sandbox_new(void)
+{
+	return S_sandbox(luaL_newstate());
+}
+
+/* ---- the allocator of a template state ---- */
+
+/*
+ * A template state makes and drops hundreds of small objects per page
+ * (strings, tables, closures), from one thread. They come from free lists
+ * by size class, carved from slabs that are freed with the state; bigger
+ * blocks come from malloc.
+ */
+#define POOL_GRAIN 16
+#define POOL_CLASSES 32 /* blocks of 16, 32, ..., 512 bytes */
+#define POOL_SLAB (64 * 1024)
+
+struct pool {
+	void *free[POOL_CLASSES + 1]; /* by class; a free block holds the next */
+	char *cur, *end;              /* the unused rest of the newest slab */
+	void *slabs;                  /* slabs, linked through their first word */
+};
+
+/* The class of a block of n bytes, 0 for malloc'ed ones. */
+static inline size_t S_class(size_t n)
+{
+	return n && n <= POOL_GRAIN * POOL_CLASSES ? (n + POOL_GRAIN - 1) / POOL_GRAIN : 0;
+}
+
+static void *S_pool_get(struct pool *p, size_t c)
+{
+	void *b = p->free[c];
+	if (b) {
+		p->free[c] = *(void **)b;
+		return b;
+	}
+	size_t n = c * POOL_GRAIN;
+	if ((size_t)(p->end - p->cur) < n) {
+		char *slab = malloc(POOL_SLAB);
+		if (!slab)
+			return NULL;
+		*(void **)slab = p->slabs;
+		p->slabs = slab;
+		p->cur = slab + POOL_GRAIN;
+		p->end = slab + POOL_SLAB;
+	}
+	b = p->cur;
+	p->cur += n;
+	return b;
+}
+
+static void S_pool_put(struct pool *p, void *b, size_t osize)
+{
+	size_t c = S_class(osize);
+	if (!c) {
+		free(b);
+		return;
+	}
+	*(void **)b = p->free[c];
+	p->free[c] = b;
+}
+
+/* lua_Alloc: Lua passes the size of every block it frees or resizes. */
+static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct pool *p = ud;
+	if (!ptr)
+		osize = 0; /* then osize is the kind of object */
+	if (!nsize) {
+		if (ptr)
+			S_pool_put(p, ptr, osize);
+		return NULL;
+	}
+	size_t oc = S_class(osize), nc = S_class(nsize);
+	if (ptr && oc == nc && (oc || nsize == osize))
+		return ptr;
+	if (ptr && !oc && !nc)
+		return realloc(ptr, nsize);
+	void *b = nc ? S_pool_get(p, nc) : malloc(nsize);
+	if (b && ptr) {
+		memcpy(b, ptr, osize < nsize ? osize : nsize);
+		S_pool_put(p, ptr, osize);
+	}
+	return b;
+}
+
+static void S_pool_release(struct pool *p)
+{
+	while (p->slabs) {
+		void *next = *(void **)p->slabs;
+		free(p->slabs);
+		p->slabs = next;
+	}
+}
+
+static int S_panic(lua_State *L)
+{
+	const char *msg = lua_tostring(L, -1);
+	fprintf(stderr, "kb: unprotected error in a template state: %s\n",
+		msg ? msg : "(not a string)");
+	return 0; /* then Lua aborts */
+}
+
 /* ---- the compiler ---- */
 
-static void S_emit_string(struct buf *lua, const char *s, size_t len)
+/* The output calls being compiled: consecutive text and {{ }} tags
+ * become the arguments of one _w call. */
+struct group {
+	struct buf args; /* ",arg,arg" with the template's newlines */
+	int n;           /* arguments so far */
+	lua_Integer mask;
+};
+
+/* Emits the pending _w call, if any. */
+static void S_flush(struct buf *lua, struct group *g)
 {
-	buf_puts(lua, "_n=_n+1 _o[_n]=\"");
+	if (!g->n)
+		return;
+	buf_printf(lua, "_w(%lld", (long long)g->mask);
+	buf_put(lua, g->args.data, g->args.len);
+	buf_puts(lua, ") ");
+	buf_truncate(&g->args, 0);
+	g->n = 0;
+	g->mask = 0;
+}
+
+/* Starts the next argument of the pending call. */
+static void S_arg(struct buf *lua, struct group *g, int escape)
+{
+	if (g->n == MAX_WRITE_ARGS)
+		S_flush(lua, g);
+	if (escape)
+		g->mask |= (lua_Integer)1 << g->n;
+	g->n++;
+	buf_putc(&g->args, ',');
+}
+
+static void S_emit_string(struct buf *lua, struct group *g, const char *s, size_t len)
+{
+	S_arg(lua, g, 0);
+	struct buf *a = &g->args;
+	buf_putc(a, '"');
 	size_t nl = 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		switch (c) {
-		case '\n': buf_puts(lua, "\\n"); nl++; break;
-		case '\r': buf_puts(lua, "\\r"); break;
-		case '"': buf_puts(lua, "\\\""); break;
-		case '\\': buf_puts(lua, "\\\\"); break;
-		case '\0': buf_puts(lua, "\\0"); break;
-		default: buf_putc(lua, c);
+		case '\n': buf_puts(a, "\\n"); nl++; break;
+		case '\r': buf_puts(a, "\\r"); break;
+		case '"': buf_puts(a, "\\\""); break;
+		case '\\': buf_puts(a, "\\\\"); break;
+		case '\0': buf_puts(a, "\\0"); break;
+		default: buf_putc(a, c);
 		}
 	}
-	buf_puts(lua, "\" ");
+	buf_putc(a, '"');
 	/* Keep the chunk's lines in step with the template's. */
 	for (size_t i = 0; i < nl; i++)
-		buf_putc(lua, '\n');
+		buf_putc(a, '\n');
+}
+
+/* {{ expr }} (escaped) or {{{ expr }}}: one value, in parentheses so that
+ * a call gives only its first result; {{ }} prints nothing. */
+static void S_emit_expr(struct buf *lua, struct group *g, const char *s, size_t len,
+			int escape)
+{
+	S_arg(lua, g, escape);
+	size_t i = 0;
+	while (i < len && isspace((unsigned char)s[i]))
+		i++;
+	if (escape && i == len) {
+		buf_puts(&g->args, "nil");
+	} else {
+		buf_putc(&g->args, '(');
+		buf_put(&g->args, s, len);
+		buf_putc(&g->args, ')');
+	}
 }
 
 char *tpl_compile(const char *src, size_t len)
 {
 	struct buf lua = BUF_INIT;
-	buf_puts(&lua, "return function(_ENV, _o) local esc, tostring, _n = esc, tostring, 0 ");
+	struct group g = { BUF_INIT, 0, 0 };
+	buf_puts(&lua, "return function(_ENV, _w) ");
 	const char *p = src, *end = src + len;
 	while (p < end) {
 		const char *open = NULL;
@@ -260,11 +590,11 @@ char *tpl_compile(const char *src, size_t len)
 			}
 		}
 		if (!open) {
-			S_emit_string(&lua, p, (size_t)(end - p));
+			S_emit_string(&lua, &g, p, (size_t)(end - p));
 			break;
 		}
 		if (open > p)
-			S_emit_string(&lua, p, (size_t)(open - p));
+			S_emit_string(&lua, &g, p, (size_t)(open - p));
 		const char *closer;
 		int kind = open[1], rawout = 0;
 		const char *body = open + 2;
@@ -278,28 +608,33 @@ char *tpl_compile(const char *src, size_t len)
 		const char *close = memmem(body, (size_t)(end - body), closer, strlen(closer));
 		if (!close) {
 			/* Unclosed tag: let Lua report it at the right line. */
+			S_flush(&lua, &g);
 			buf_puts(&lua, " error('unclosed template tag') ");
 			break;
 		}
 		const char *after = close + strlen(closer);
+		struct buf *nl_to = &lua;
 		if (kind == '{') {
-			buf_puts(&lua, rawout ? "_n=_n+1 _o[_n]=tostring(" : "_n=_n+1 _o[_n]=esc(");
-			buf_put(&lua, body, (size_t)(close - body));
-			buf_puts(&lua, ") ");
+			S_emit_expr(&lua, &g, body, (size_t)(close - body), !rawout);
 		} else if (kind == '%') {
+			S_flush(&lua, &g);
 			buf_put(&lua, body, (size_t)(close - body));
 			buf_puts(&lua, " ");
 		} else {
+			/* A comment does not end the pending call. */
+			nl_to = g.n ? &g.args : &lua;
 			for (const char *q = body; q < close; q++)
 				if (*q == '\n')
-					buf_putc(&lua, '\n');
+					buf_putc(nl_to, '\n');
 		}
 		if (kind != '{' && after < end && *after == '\n') {
 			after++;
-			buf_putc(&lua, '\n');
+			buf_putc(nl_to, '\n');
 		}
 		p = after;
 	}
+	S_flush(&lua, &g);
+	buf_release(&g.args);
 	buf_puts(&lua, " end");
 	return buf_detach(&lua);
 }
@@ -338,13 +673,20 @@ static int S_loader(lua_State *L)
 
 struct tpl *tpl_new(const char *dir)
 {
-	lua_State *L = tpl_sandbox_new();
-	if (!L)
+	struct pool *pool = xcalloc(1, sizeof(*pool));
+	lua_State *L = lua_newstate(S_alloc, pool);
+	if (L)
+		lua_atpanic(L, S_panic);
+	L = S_sandbox(L);
+	if (!L) {
+		S_pool_release(pool);
+		free(pool);
 		return NULL;
+	}
 	struct tpl *t = xcalloc(1, sizeof(*t));
 	t->L = L;
+	t->pool = pool;
 	t->dir = xstrdup(dir);
-	buf_init(&t->join);
 	lua_pushlightuserdata(L, t);
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_TPL);
 	lua_newtable(L); /* the metatable of raw strings */
@@ -357,8 +699,14 @@ struct tpl *tpl_new(const char *dir)
 	lua_pushcclosure(L, S_esc, 1);
 	lua_setglobal(L, "esc");
 	lua_pop(L, 1);
+	luaL_newmetatable(L, REG_OUTPUT);
 	lua_pushlightuserdata(L, t);
-	lua_pushcclosure(L, S_url, 1);
+	lua_pushcclosure(L, S_output_gc, 1);
+	lua_setfield(L, -2, "__gc");
+	lua_pop(L, 1);
+	lua_pushlightuserdata(L, t);
+	lua_newtable(L); /* url()'s results, by page depth */
+	lua_pushcclosure(L, S_url, 2);
 	lua_setglobal(L, "url");
 	if (luaL_loadbufferx(L, prelude, sizeof(prelude) - 1, "=prelude", "t") != LUA_OK)
 		goto fail;
@@ -366,14 +714,22 @@ struct tpl *tpl_new(const char *dir)
 	lua_pushglobaltable(L);
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_SAFE);
 	lua_pushlightuserdata(L, t);
-	lua_pushcclosure(L, S_concat, 1);
-	if (lua_pcall(L, 4, 1, 0) != LUA_OK)
+	lua_pushcclosure(L, S_open, 1);
+	lua_pushlightuserdata(L, t);
+	lua_pushcclosure(L, S_close, 1);
+	lua_pushlightuserdata(L, t);
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_SAFE);
+	lua_pushcclosure(L, S_write, 2);
+	lua_pushlightuserdata(L, t);
+	lua_pushcclosure(L, S_take, 1);
+	if (lua_pcall(L, 7, 1, 0) != LUA_OK)
 		goto fail;
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_RENDER);
 	return t;
 fail:
 	lua_close(L);
-	buf_release(&t->join);
+	S_pool_release(pool);
+	free(pool);
 	free(t->dir);
 	free(t);
 	return NULL;
@@ -392,32 +748,29 @@ int tpl_render(struct tpl *t, const char *name, const char *page_url,
 	t->depth = 0;
 	for (const char *p = page_url ? page_url : ""; *p; p++)
 		t->depth += *p == '/';
+	t->level = 0;
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_RENDER);
 	lua_pushstring(L, name);
 	lua_pushvalue(L, ctx);
-	int rc = lua_pcall(L, 2, 1, 0);
-	if (rc != LUA_OK) {
-		const char *msg = lua_tostring(L, -1);
+	int rc = lua_pcall(L, 2, 0, 0);
+	if (rc != LUA_OK || t->level != 1) {
+		const char *msg = rc != LUA_OK ? lua_tostring(L, -1) : "template output unbalanced";
 		*err = xstrdup(msg ? msg : "template error (not a string)");
 		*out = NULL;
+		t->level = 0;
 		lua_settop(L, ctx - 1);
 		return -1;
 	}
-	/* The page's pieces, joined straight into the caller's string. */
-	struct buf page = BUF_INIT;
-	buf_grow(&page, t->last);
-	lua_Integer bad = lua_istable(L, -1) ? S_join(L, lua_gettop(L), &page) : 1;
-	if (bad) {
-		buf_release(&page);
-		*err = xasprintf("invalid value (at index %lld) in table for 'concat'",
-				 (long long)bad);
-		*out = NULL;
-		lua_settop(L, ctx - 1);
-		return -1;
-	}
-	t->last = page.len;
-	*out = buf_detach(&page);
+	/* The page, straight from its buffer; the next one starts at the
+	 * size of this one. */
+	struct buf *page = &t->out[0];
+	t->last = page->len;
+	if (page->cap)
+		page->data[page->len] = '\0';
+	*out = buf_detach(page);
+	buf_grow(page, t->last + t->last / 4);
 	*err = NULL;
+	t->level = 0;
 	lua_settop(L, ctx - 1);
 	return 0;
 }
@@ -427,7 +780,13 @@ void tpl_free(struct tpl *t)
 	if (!t)
 		return;
 	lua_close(t->L);
-	buf_release(&t->join);
+	S_pool_release(t->pool);
+	free(t->pool);
+	while (t->nspare)
+		buf_release(&t->spare[--t->nspare]);
+	for (int i = 0; i < t->nout; i++)
+		buf_release(&t->out[i]);
+	free(t->out);
 	free(t->dir);
 	free(t);
 }

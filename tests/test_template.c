@@ -38,6 +38,13 @@ static int setup(void **state)
 	S_write("sandbox.html", "{{ type(io) }} {{ type(os) }} {{ type(require) }} {{ type(load) }} {{ type(dofile) }} {{ type(string.rep) }}");
 	S_write("url.html", "{{ url(\"static/a.css\") }} {{ url(\"https://x.org/\") }} {{ url(\"#top\") }}");
 	S_write("loop.html", "{% for i = 1, 3 do %}\n{{ i }},{% end %}\n{# a comment #}\nend");
+	S_write("values.html", "{% local function two() return '<a>', 'b' end\n"
+		"   local obj = setmetatable({}, {__tostring = function() return '<o>' end}) %}"
+		"[{{ nil }}][{{{ nil }}}][{{ 1.5 }}][{{ -3 }}][{{ 2^63 }}][{{ true }}][{{ obj }}][{{{ obj }}}]"
+		"[{{ two() }}][{{ }}]");
+	S_write("wrap.html", "{% layout(\"frame.html\") %}<b>{{ title }}</b>");
+	S_write("frame.html", "[{{{ content }}}]({{ #tostring(content) }}){{ content }}");
+	S_write("partial-value.html", "{% local s = include(\"p.html\", {x = \"<\"}) %}{{ s }}|{{ tostring(s) }}|{{ esc(s) }}");
 	return 0;
 }
 
@@ -132,6 +139,46 @@ static void test_template_compiler_keeps_lines(void **state)
 	free(out);
 }
 
+static void test_template_values(void **state)
+{
+	(void)state;
+	char *out, *err;
+	assert_int_equal(S_render("values.html", "", "t", "b", &out, &err), 0);
+	/* nil prints nothing escaped, "nil" raw; a call gives its first value */
+	assert_string_equal(out, "[][nil][1.5][-3][9.2233720368548e+18][true][&lt;o&gt;][<o>][&lt;a&gt;][]");
+	free(out);
+}
+
+static void test_template_layout_content_is_raw_string(void **state)
+{
+	(void)state;
+	char *out, *err;
+	assert_int_equal(S_render("wrap.html", "a/b.html", "x&y", "b", &out, &err), 0);
+	assert_string_equal(out, "[<b>x&amp;y</b>](14)<b>x&amp;y</b>");
+	free(out);
+	assert_int_equal(S_render("partial-value.html", "", "t", "b", &out, &err), 0);
+	assert_string_equal(out, "[&lt;]|[&amp;lt;]|[&amp;lt;]");
+	free(out);
+}
+
+/* More outputs between two {% %} tags than one output call takes. */
+static void test_template_long_runs(void **state)
+{
+	(void)state;
+	struct buf src = BUF_INIT, want = BUF_INIT;
+	for (int i = 0; i < 150; i++) {
+		buf_printf(&src, "<{{ %d }}{{{ \"&\" }}}{{ \"&\" }}>\n", i);
+		buf_printf(&want, "<%d&&amp;>\n", i);
+	}
+	S_write("long.html", src.data);
+	char *out, *err;
+	assert_int_equal(S_render("long.html", "", "t", "b", &out, &err), 0);
+	assert_string_equal(out, want.data);
+	free(out);
+	buf_release(&src);
+	buf_release(&want);
+}
+
 static void test_template_no_bytecode(void **state)
 {
 	(void)state;
@@ -152,6 +199,9 @@ int main(void)
 		cmocka_unit_test(test_template_relative_urls),
 		cmocka_unit_test(test_template_compiler_keeps_lines),
 		cmocka_unit_test(test_template_no_bytecode),
+		cmocka_unit_test(test_template_values),
+		cmocka_unit_test(test_template_layout_content_is_raw_string),
+		cmocka_unit_test(test_template_long_runs),
 	};
 	return cmocka_run_group_tests_name("template", tests, setup, teardown);
 }
