@@ -41,6 +41,7 @@ struct job {
 	size_t npages;
 	struct diags *d;
 	long written;
+	size_t taken;     /* pages handed out so far (atomic) */
 };
 
 /* ---- Lua data ---- */
@@ -400,7 +401,11 @@ static void S_page_table(lua_State *L, int site, const struct page *p,
 	}
 }
 
-static void S_render_pages(struct job *j, size_t first, size_t step)
+/* Renders pages until none is left. Workers take the next page as they
+ * go (the search index thread shares the cores, so a fixed split would
+ * leave one idle at the end), last page first: the section, tag and home
+ * pages, which list many entries, come before the entries. */
+static void S_render_pages(struct job *j)
 {
 	const struct render_opts *o = j->o;
 	struct tpl *t = tpl_new(o->templates);
@@ -418,8 +423,11 @@ static void S_render_pages(struct job *j, size_t first, size_t step)
 	lua_gc(L, LUA_GCRESTART);
 	lua_gc(L, LUA_GCGEN, 0, 0);
 	int site = lua_gettop(L);
-	for (size_t i = first; i < j->npages; i += step) {
-		const struct page *p = &j->pages[i];
+	for (;;) {
+		size_t k = __atomic_fetch_add(&j->taken, 1, __ATOMIC_RELAXED);
+		if (k >= j->npages)
+			break;
+		const struct page *p = &j->pages[j->npages - 1 - k];
 		lua_createtable(L, 0, 2);
 		lua_pushvalue(L, site);
 		lua_setfield(L, -2, "site");
@@ -452,7 +460,8 @@ struct worker_arg {
 static void S_worker(size_t i, void *arg)
 {
 	struct worker_arg *w = arg;
-	S_render_pages(w->job, i, (size_t)w->jobs);
+	(void)i;
+	S_render_pages(w->job);
 }
 
 static void S_add_page(struct job *j, size_t *cap, enum page_kind k, char *url, size_t idx)
