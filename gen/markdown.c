@@ -220,11 +220,33 @@ static void S_push_node(cmark_node ***arr, size_t *n, cmark_node *node)
 	(*arr)[(*n)++] = node;
 }
 
+/* buf_put() and buf_putc() for the many small appends of the walk. */
+static inline void S_append(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n >= b->cap) {
+		buf_put(b, s, n);
+		return;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static inline void S_appendc(struct buf *b, char c)
+{
+	if (b->len + 1 >= b->cap) {
+		buf_putc(b, c);
+		return;
+	}
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
+
 static void S_put_literal(struct buf *b, cmark_node *n)
 {
 	const char *lit = cmark_node_get_literal(n);
 	if (lit)
-		buf_put(b, lit, strlen(lit));
+		S_append(b, lit, strlen(lit));
 }
 
 /*
@@ -247,9 +269,9 @@ static void S_walk(cmark_node *doc, struct S_found *f, struct buf *plain)
 				f->heads[f->nh - 1].to = plain->len;
 			if (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING ||
 			    t == CMARK_NODE_ITEM)
-				buf_putc(plain, '\n');
+				S_appendc(plain, '\n');
 			else if ((t & CMARK_NODE_TYPE_MASK) == CMARK_NODE_TYPE_BLOCK)
-				buf_putc(plain, ' ');
+				S_appendc(plain, ' ');
 			continue;
 		}
 		switch (t) {
@@ -259,12 +281,12 @@ static void S_walk(cmark_node *doc, struct S_found *f, struct buf *plain)
 			break;
 		case CMARK_NODE_CODE_BLOCK:
 			S_put_literal(plain, c);
-			buf_putc(plain, '\n');
+			S_appendc(plain, '\n');
 			S_push_node(&f->codes, &f->nc, c);
 			break;
 		case CMARK_NODE_SOFTBREAK:
 		case CMARK_NODE_LINEBREAK:
-			buf_putc(plain, ' ');
+			S_appendc(plain, ' ');
 			break;
 		case CMARK_NODE_HEADING:
 			S_reserve(&f->heads, f->nh, sizeof(*f->heads));
@@ -641,47 +663,57 @@ void markdown_highlight_queue(const struct entry *e, struct highlighter *hl)
 					  e->codes[i].code);
 }
 
-static void S_code_html(const struct code_block *cb, struct highlighter *hl,
-			struct buf *out)
+/* A code block as <pre><code>, not highlighted. */
+static void S_pre_code(const struct code_block *cb, struct buf *out)
 {
-	struct buf code_html = BUF_INIT;
+	buf_puts(out, "<pre tabindex=\"0\"><code");
+	if (*cb->lang) {
+		buf_puts(out, " class=\"language-");
+		buf_put_html(out, cb->lang, strlen(cb->lang));
+		buf_puts(out, "\"");
+	}
+	buf_puts(out, ">");
+	buf_put_html(out, cb->code, strlen(cb->code));
+	buf_puts(out, "</code></pre>");
+}
+
+static void S_code_html(const struct code_block *cb, struct highlighter *hl,
+			struct buf *out, struct buf *scratch)
+{
 	const char *hi = hl && cb->key[0] ? highlight_get_key(hl, cb->key) : NULL;
-	if (hi) {
-		buf_puts(&code_html, hi);
-	} else {
-		buf_puts(&code_html, "<pre tabindex=\"0\"><code");
-		if (*cb->lang) {
-			buf_puts(&code_html, " class=\"language-");
-			buf_put_html(&code_html, cb->lang, strlen(cb->lang));
-			buf_puts(&code_html, "\"");
-		}
-		buf_puts(&code_html, ">");
-		buf_put_html(&code_html, cb->code, strlen(cb->code));
-		buf_puts(&code_html, "</code></pre>");
-	}
 	if (cb->snippet) {
-		snippet_render_html(cb->snippet, code_html.data, out);
-	} else {
-		buf_puts(out, "<div class=\"code\"");
-		if (*cb->lang) {
-			buf_puts(out, " data-lang=\"");
-			buf_put_html(out, cb->lang, strlen(cb->lang));
-			buf_puts(out, "\"");
+		if (!hi) {
+			buf_truncate(scratch, 0);
+			S_pre_code(cb, scratch);
+			hi = scratch->data;
 		}
-		buf_puts(out, ">");
-		buf_put(out, code_html.data, code_html.len);
-		buf_puts(out, "</div>");
+		snippet_render_html(cb->snippet, hi, out);
+		return;
 	}
-	buf_release(&code_html);
+	buf_puts(out, "<div class=\"code\"");
+	if (*cb->lang) {
+		buf_puts(out, " data-lang=\"");
+		buf_put_html(out, cb->lang, strlen(cb->lang));
+		buf_puts(out, "\"");
+	}
+	buf_puts(out, ">");
+	if (hi)
+		buf_puts(out, hi);
+	else
+		S_pre_code(cb, out);
+	buf_puts(out, "</div>");
 }
 
 void markdown_finish(struct entry *e, struct highlighter *hl)
 {
 	if (!e->ncodes || !e->html)
 		return;
-	struct buf out = BUF_INIT;
+	struct buf out = BUF_INIT, scratch = BUF_INIT;
 	const char *p = e->html, *q;
 	const size_t plen = strlen(PLACEHOLDER);
+	size_t len = strlen(e->html);
+	/* Room for the page and its code, given back below. */
+	buf_grow(&out, len * 2 + 1024);
 	while ((q = strstr(p, PLACEHOLDER))) {
 		buf_put(&out, p, (size_t)(q - p));
 		char *end;
@@ -691,12 +723,13 @@ void markdown_finish(struct entry *e, struct highlighter *hl)
 			p = q + plen;
 			continue;
 		}
-		S_code_html(&e->codes[k], hl, &out);
+		S_code_html(&e->codes[k], hl, &out, &scratch);
 		p = end + 3;
 	}
-	buf_puts(&out, p);
+	buf_put(&out, p, len - (size_t)(p - e->html));
+	buf_release(&scratch);
 	free(e->html);
-	e->html = buf_detach(&out);
+	e->html = xrealloc(out.data, out.len + 1);
 }
 
 void markdown_entry_release(struct entry *e)
