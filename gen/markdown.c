@@ -34,24 +34,49 @@ _Static_assert(sizeof(((struct code_block *)0)->key) == HIGHLIGHT_KEY_SIZE,
 
 static pthread_mutex_t inline_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The extensions, found once by markdown_init(); read-only afterwards. */
+static cmark_llist S_ext_nodes[NEXT];
+static cmark_llist *S_exts;
+
 void markdown_init(void)
 {
 	cmark_gfm_core_extensions_ensure_registered();
+	cmark_llist **tail = &S_exts;
+	for (size_t i = 0; i < NEXT; i++) {
+		cmark_syntax_extension *ext = cmark_find_syntax_extension(extension_names[i]);
+		if (!ext)
+			continue;
+		S_ext_nodes[i].data = ext;
+		S_ext_nodes[i].next = NULL;
+		*tail = &S_ext_nodes[i];
+		tail = &S_ext_nodes[i].next;
+	}
+}
+
+/* Writes the anchor of text[0..len) to a (room for len bytes); returns
+ * its length. GitHub: lowercase, drop all but letters, digits, '_', '-'
+ * and spaces, then spaces become '-'. Non-ASCII bytes are kept. */
+static size_t S_anchor_into(char *a, const char *text, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c >= 'A' && c <= 'Z')
+			a[n++] = (char)(c + ('a' - 'A'));
+		else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			 c == '_' || c == '-' || c >= 0x80)
+			a[n++] = (char)c;
+		else if (c == ' ')
+			a[n++] = '-';
+	}
+	return n;
 }
 
 char *markdown_anchor(const char *text)
 {
-	/* GitHub: lowercase, drop all but letters, digits, '_', '-' and
-	 * spaces, then spaces become '-'. Non-ASCII bytes are kept. */
-	size_t n = 0;
-	char *a = xmalloc(strlen(text) + 1);
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		if (isalnum(*p) || *p == '_' || *p == '-' || *p >= 0x80)
-			a[n++] = (char)tolower(*p);
-		else if (*p == ' ')
-			a[n++] = '-';
-	}
-	a[n] = '\0';
+	size_t len = strlen(text);
+	char *a = xmalloc(len + 1);
+	a[S_anchor_into(a, text, len)] = '\0';
 	return a;
 }
 
@@ -168,22 +193,110 @@ static void S_arena_release(void)
 
 /* ---- parse ---- */
 
-static void S_text_of(cmark_node *n, struct buf *out)
+/* What one walk over a parsed body finds; the nodes are rewritten after
+ * the walk, which must not see the replaced nodes. */
+struct S_heading_node {
+	cmark_node *node;
+	size_t from, to; /* its text in the plain text */
+};
+
+struct S_found {
+	struct S_heading_node *heads;
+	cmark_node **codes, **links;
+	size_t nh, nc, nl;
+};
+
+/* Grows an array of n elements of size `size` at powers of two. */
+static void S_reserve(void *arr, size_t n, size_t size)
 {
-	cmark_iter *it = cmark_iter_new(n);
+	void **a = arr;
+	if ((n & (n - 1)) == 0)
+		*a = xrealloc(*a, (n ? n * 2 : 8) * size);
+}
+
+static void S_push_node(cmark_node ***arr, size_t *n, cmark_node *node)
+{
+	S_reserve(arr, *n, sizeof(**arr));
+	(*arr)[(*n)++] = node;
+}
+
+/* buf_put() and buf_putc() for the many small appends of the walk. */
+static inline void S_append(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n >= b->cap) {
+		buf_put(b, s, n);
+		return;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static inline void S_appendc(struct buf *b, char c)
+{
+	if (b->len + 1 >= b->cap) {
+		buf_putc(b, c);
+		return;
+	}
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
+
+static void S_put_literal(struct buf *b, cmark_node *n)
+{
+	const char *lit = cmark_node_get_literal(n);
+	if (lit)
+		S_append(b, lit, strlen(lit));
+}
+
+/*
+ * Walks the tree once: collects headings, code blocks, links and images,
+ * and writes the plain text for search to plain: the text of text and
+ * code nodes and code blocks, a space for line breaks, a newline after
+ * paragraphs, headings, list items and code blocks, a space after other
+ * blocks (table cells and rows, quotes). A heading's own text is the part
+ * of the plain text between its start and its end.
+ */
+static void S_walk(cmark_node *doc, struct S_found *f, struct buf *plain)
+{
+	cmark_iter *it = cmark_iter_new(doc);
 	cmark_event_type ev;
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *c = cmark_iter_get_node(it);
-		if (ev != CMARK_EVENT_ENTER)
+		cmark_node_type t = cmark_node_get_type(c);
+		if (ev == CMARK_EVENT_EXIT) {
+			if (t == CMARK_NODE_HEADING)
+				f->heads[f->nh - 1].to = plain->len;
+			if (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING ||
+			    t == CMARK_NODE_ITEM)
+				S_appendc(plain, '\n');
+			else if ((t & CMARK_NODE_TYPE_MASK) == CMARK_NODE_TYPE_BLOCK)
+				S_appendc(plain, ' ');
 			continue;
-		switch (cmark_node_get_type(c)) {
+		}
+		switch (t) {
 		case CMARK_NODE_TEXT:
 		case CMARK_NODE_CODE:
-			buf_puts(out, cmark_node_get_literal(c));
+			S_put_literal(plain, c);
+			break;
+		case CMARK_NODE_CODE_BLOCK:
+			S_put_literal(plain, c);
+			S_appendc(plain, '\n');
+			S_push_node(&f->codes, &f->nc, c);
 			break;
 		case CMARK_NODE_SOFTBREAK:
 		case CMARK_NODE_LINEBREAK:
-			buf_putc(out, ' ');
+			S_appendc(plain, ' ');
+			break;
+		case CMARK_NODE_HEADING:
+			S_reserve(&f->heads, f->nh, sizeof(*f->heads));
+			f->heads[f->nh].node = c;
+			f->heads[f->nh].from = f->heads[f->nh].to = plain->len;
+			f->nh++;
+			break;
+		case CMARK_NODE_LINK:
+		case CMARK_NODE_IMAGE:
+			S_push_node(&f->links, &f->nl, c);
 			break;
 		default:
 			break;
@@ -192,62 +305,68 @@ static void S_text_of(cmark_node *n, struct buf *out)
 	cmark_iter_free(it);
 }
 
-static void S_add_heading(struct entry *e, int level, const char *text)
+static int S_anchor_taken(const struct entry *e, const char *anchor)
 {
-	char *base = markdown_anchor(text);
-	char *anchor = xstrdup(base);
+	for (size_t i = 0; i < e->nheadings; i++)
+		if (!strcmp(e->headings[i].anchor, anchor))
+			return 1;
+	return 0;
+}
+
+/* Appends heading `text` (len bytes) to e->headings, which has room, with
+ * a unique anchor; scratch is a work buffer. */
+static void S_add_heading(struct entry *e, int level, const char *text,
+			  size_t len, struct buf *scratch)
+{
+	buf_truncate(scratch, 0);
+	buf_grow(scratch, len + 24);
+	size_t base = S_anchor_into(scratch->data, text, len);
+	scratch->len = base;
+	scratch->data[base] = '\0';
 	/* GitHub appends -1, -2, ... to repeated anchors. */
-	for (int k = 1;; k++) {
-		int taken = 0;
-		for (size_t i = 0; i < e->nheadings && !taken; i++)
-			taken = !strcmp(e->headings[i].anchor, anchor);
-		if (!taken)
-			break;
-		free(anchor);
-		anchor = xasprintf("%s-%d", base, k);
+	for (int k = 1; S_anchor_taken(e, scratch->data); k++) {
+		char num[24];
+		int n = snprintf(num, sizeof(num), "-%d", k);
+		buf_truncate(scratch, base);
+		buf_put(scratch, num, (size_t)n);
 	}
-	free(base);
-	e->headings = xrealloc(e->headings, (e->nheadings + 1) * sizeof(*e->headings));
-	e->headings[e->nheadings].level = level;
-	e->headings[e->nheadings].text = xstrdup(text);
-	e->headings[e->nheadings].anchor = anchor;
-	e->nheadings++;
+	struct heading *h = &e->headings[e->nheadings++];
+	h->level = level;
+	h->text = xstrndup(text, len);
+	h->anchor = xstrndup(scratch->data, scratch->len);
 }
 
 /* Replaces a heading node by a custom block "<hN id=...>children</hN>". */
-static void S_anchor_heading(struct entry *e, cmark_node *h)
+static void S_anchor_heading(struct entry *e, cmark_node *h, const char *text,
+			     size_t len, struct buf *scratch)
 {
-	struct buf text = BUF_INIT;
-	S_text_of(h, &text);
 	int level = cmark_node_get_heading_level(h);
-	S_add_heading(e, level, text.data);
-	buf_release(&text);
-
-	struct buf open = BUF_INIT;
+	S_add_heading(e, level, text, len, scratch);
 	const char *anchor = e->headings[e->nheadings - 1].anchor;
+
 	char close[16];
+	buf_truncate(scratch, 0);
 	if (level >= 1 && level <= 6) {
 		char tag[] = "<h0 id=\"";
 		tag[2] = (char)('0' + level);
-		buf_puts(&open, tag);
+		buf_put(scratch, tag, sizeof(tag) - 1);
 		memcpy(close, "</h0>", 6);
 		close[3] = (char)('0' + level);
 	} else {
-		buf_printf(&open, "<h%d id=\"", level);
+		buf_printf(scratch, "<h%d id=\"", level);
 		snprintf(close, sizeof(close), "</h%d>", level);
 	}
-	buf_put_html(&open, anchor, strlen(anchor));
-	buf_puts(&open, "\">");
+	buf_put_html(scratch, anchor, strlen(anchor));
+	buf_put(scratch, "\">", 2);
 
 	cmark_node *blk = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, &S_arena_mem);
-	cmark_node_set_on_enter(blk, open.data);
+	cmark_node_set_on_enter(blk, scratch->data);
 	cmark_node_set_on_exit(blk, close);
-	buf_release(&open);
 	cmark_node *c;
 	while ((c = cmark_node_first_child(h)))
 		cmark_node_append_child(blk, c);
+	/* The replaced node stays in the arena until the parse ends. */
 	cmark_node_replace(h, blk);
-	cmark_node_free(h);
 }
 
 static int S_file_line(const struct entry *e, cmark_node *n)
@@ -273,10 +392,26 @@ static void S_lang_of(const char *info, char *lang, size_t size)
 
 #define PLACEHOLDER "<!--kb:code:"
 
+/* PLACEHOLDER "<k>-->\n" in ph (room for 48 bytes). */
+static void S_placeholder(char ph[48], size_t k)
+{
+	char digits[24];
+	size_t n = 0;
+	do {
+		digits[n++] = (char)('0' + k % 10);
+		k /= 10;
+	} while (k);
+	size_t len = sizeof(PLACEHOLDER) - 1;
+	memcpy(ph, PLACEHOLDER, len);
+	while (n)
+		ph[len++] = digits[--n];
+	memcpy(ph + len, "-->\n", 5);
+}
+
 /* Records the fenced block n as code block #k of e and replaces it with a
  * placeholder; a following ```output block of a snippet is removed (the
  * snippet shows its verified output); *next_code is cleared when it was
- * that output block. */
+ * that output block. e->codes and e->snippets have room for it. */
 static void S_code_block(struct entry *e, cmark_node *n, cmark_node **next_code,
 			 const struct config *cfg, struct diags *d)
 {
@@ -304,17 +439,14 @@ static void S_code_block(struct entry *e, cmark_node *n, cmark_node **next_code,
 		s = snippet_parse(e->path, S_file_line(e, n), S_end_line(e, n), info,
 				  code ? code : "", out, out_line, out_end, cfg, d);
 		if (s) {
-			e->snippets = xrealloc(e->snippets, (e->nsnippets + 1) * sizeof(*e->snippets));
 			e->snippets[e->nsnippets++] = s;
 			if (outn) {
 				if (*next_code == outn)
 					*next_code = NULL;
 				cmark_node_unlink(outn);
-				cmark_node_free(outn);
 			}
 		}
 	}
-	e->codes = xrealloc(e->codes, (e->ncodes + 1) * sizeof(*e->codes));
 	struct code_block *cb = &e->codes[e->ncodes];
 	cb->lang = xstrdup(lang);
 	cb->code = xstrdup(s ? s->source : (code ? code : ""));
@@ -323,41 +455,11 @@ static void S_code_block(struct entry *e, cmark_node *n, cmark_node **next_code,
 	if (*cb->lang && strcmp(cb->lang, "output"))
 		highlight_key(cb->lang, cb->code, cb->key);
 	char ph[48];
-	snprintf(ph, sizeof(ph), PLACEHOLDER "%zu-->\n", e->ncodes);
+	S_placeholder(ph, e->ncodes);
 	e->ncodes++;
 	cmark_node *blk = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, &S_arena_mem);
 	cmark_node_set_on_enter(blk, ph);
 	cmark_node_replace(n, blk);
-	cmark_node_free(n);
-}
-
-static void S_plain(struct entry *e, cmark_node *doc)
-{
-	struct buf b = BUF_INIT;
-	cmark_iter *it = cmark_iter_new(doc);
-	cmark_event_type ev;
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		cmark_node *c = cmark_iter_get_node(it);
-		cmark_node_type t = cmark_node_get_type(c);
-		if (ev == CMARK_EVENT_EXIT) {
-			if (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING ||
-			    t == CMARK_NODE_ITEM)
-				buf_putc(&b, '\n');
-			else if ((t & CMARK_NODE_TYPE_MASK) == CMARK_NODE_TYPE_BLOCK)
-				buf_putc(&b, ' '); /* table cells and rows, quotes */
-			continue;
-		}
-		if (t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE ||
-		    t == CMARK_NODE_CODE_BLOCK) {
-			buf_puts(&b, cmark_node_get_literal(c));
-			if (t == CMARK_NODE_CODE_BLOCK)
-				buf_putc(&b, '\n');
-		} else if (t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK) {
-			buf_putc(&b, ' ');
-		}
-	}
-	cmark_iter_free(it);
-	e->plain = buf_detach(&b);
 }
 
 /* ---- links ---- */
@@ -403,8 +505,10 @@ static void S_add_link(struct entry *e, struct entry *t)
 	e->links[e->nlinks++] = t;
 }
 
-/* Records and rewrites one link or image node. */
-static void S_link_node(struct entry *e, cmark_node *n, struct diags *d)
+/* Records and rewrites one link or image node; e->uses has room for it.
+ * scratch is a work buffer. */
+static void S_link_node(struct entry *e, cmark_node *n, struct buf *scratch,
+			struct diags *d)
 {
 	const char *url = cmark_node_get_url(n);
 	if (!url || !*url)
@@ -419,47 +523,43 @@ static void S_link_node(struct entry *e, cmark_node *n, struct diags *d)
 	if (S_has_scheme(url) || url[0] == '/')
 		return; /* external, or absolute on this host */
 	const char *hash = strchr(url, '#');
-	char *file = hash ? xstrndup(url, (size_t)(hash - url)) : xstrdup(url);
-	struct link_use u = { NULL, NULL, hash && hash[1] ? xstrdup(hash + 1) : NULL, line, col };
-	if (*file) {
-		size_t len = strlen(file);
+	size_t len = hash ? (size_t)(hash - url) : strlen(url);
+	struct link_use u = { NULL, xstrndup(url, len),
+			      hash && hash[1] ? xstrdup(hash + 1) : NULL, line, col };
+	if (len) {
 		/* path_join(path_dirname(e->path), file), file being relative */
 		const char *slash = strrchr(e->path, '/');
-		struct buf joined = BUF_INIT;
+		buf_truncate(scratch, 0);
 		if (!slash)
-			buf_puts(&joined, "./");
+			buf_put(scratch, "./", 2);
 		else
-			buf_put(&joined, e->path, (size_t)(slash - e->path) + 1);
-		buf_puts(&joined, file);
-		u.target = path_normalize(joined.data);
-		buf_release(&joined);
-		if (len < 4 || strcmp(file + len - 3, ".md") || !u.target ||
+			buf_put(scratch, e->path, (size_t)(slash - e->path) + 1);
+		buf_put(scratch, url, len);
+		u.target = path_normalize(scratch->data);
+		if (len < 4 || memcmp(url + len - 3, ".md", 3) || !u.target ||
 		    strncmp(u.target, "content/", 8)) {
 			diag_add(d, DIAG_ERROR, e->path, line, col,
 				 "relative link '%s' does not point to an entry (.md file); use a full URL for other files",
 				 url);
 			free(u.target);
+			free(u.href);
 			free(u.anchor);
-			free(file);
 			return;
 		}
 		/* content/topics/gil.md -> topics/gil.html, relative to e's
 		 * page (as markdown_relurl), with the #anchor */
-		struct buf nu = BUF_INIT;
+		buf_truncate(scratch, 0);
 		for (const char *p = e->url; *p; p++)
 			if (*p == '/')
-				buf_puts(&nu, "../");
-		buf_put(&nu, u.target + 8, strlen(u.target) - 8 - 3);
-		buf_puts(&nu, ".html");
+				buf_put(scratch, "../", 3);
+		buf_put(scratch, u.target + 8, strlen(u.target) - 8 - 3);
+		buf_put(scratch, ".html", 5);
 		if (u.anchor) {
-			buf_putc(&nu, '#');
-			buf_puts(&nu, u.anchor);
+			buf_putc(scratch, '#');
+			buf_puts(scratch, u.anchor);
 		}
-		cmark_node_set_url(n, nu.data);
-		buf_release(&nu);
+		cmark_node_set_url(n, scratch->data);
 	}
-	u.href = file;
-	e->uses = xrealloc(e->uses, (e->nuses + 1) * sizeof(*e->uses));
 	e->uses[e->nuses++] = u;
 }
 
@@ -491,34 +591,23 @@ void markdown_link(struct entry *e, const struct site *s, struct diags *d)
 	}
 }
 
-static void S_push_node(cmark_node ***arr, size_t *n, cmark_node *node)
+/* Makes room in *arr (of *n elements) for `more`. */
+static void S_room(void *arr, size_t n, size_t more, size_t size)
 {
-	if ((*n & (*n - 1)) == 0) /* grow at powers of two */
-		*arr = xrealloc(*arr, (*n ? *n * 2 : 8) * sizeof(**arr));
-	(*arr)[(*n)++] = node;
-}
-
-static cmark_llist *S_extensions(cmark_mem *mem)
-{
-	cmark_llist *exts = NULL;
-	for (size_t i = 0; i < NEXT; i++) {
-		cmark_syntax_extension *ext = cmark_find_syntax_extension(extension_names[i]);
-		if (ext)
-			exts = cmark_llist_append(mem, exts, ext);
-	}
-	return exts;
+	void **a = arr;
+	if (more)
+		*a = xrealloc(*a, (n + more) * size);
 }
 
 void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
 {
 	int raw = cfg && cfg->raw_html;
 	int opts = CMARK_OPT_FOOTNOTES | (raw ? CMARK_OPT_UNSAFE : 0);
-	cmark_mem *mem = &S_arena_mem;
-	cmark_parser *p = cmark_parser_new_with_mem(opts, mem);
-	cmark_llist *exts = S_extensions(mem);
-	for (cmark_llist *l = exts; l; l = l->next)
+	cmark_parser *p = cmark_parser_new_with_mem(opts, &S_arena_mem);
+	for (cmark_llist *l = S_exts; l; l = l->next)
 		cmark_parser_attach_syntax_extension(p, l->data);
-	cmark_parser_feed(p, e->body, strlen(e->body));
+	size_t body_len = strlen(e->body);
+	cmark_parser_feed(p, e->body, body_len);
 	/* cmark-gfm's inline pass adds the extensions' special characters to
 	 * a table shared by all parsers and removes them when it is done
 	 * (github/cmark-gfm#221): two threads in it at once lose autolinks
@@ -526,44 +615,36 @@ void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
 	pthread_mutex_lock(&inline_lock);
 	cmark_node *doc = cmark_parser_finish(p);
 	pthread_mutex_unlock(&inline_lock);
-	cmark_parser_free(p);
+	/* The parser, the tree and the nodes replaced below all live in the
+	 * arena: S_arena_release() frees them, without a walk over them. */
 
-	/* Collect first, then rewrite: the iterator must not see the
-	 * replaced nodes. */
-	cmark_node **heads = NULL, **codes = NULL, **links = NULL;
-	size_t nh = 0, nc = 0, nl = 0;
-	cmark_iter *it = cmark_iter_new(doc);
-	cmark_event_type ev;
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		if (ev != CMARK_EVENT_ENTER)
-			continue;
-		cmark_node *n = cmark_iter_get_node(it);
-		switch (cmark_node_get_type(n)) {
-		case CMARK_NODE_HEADING: S_push_node(&heads, &nh, n); break;
-		case CMARK_NODE_CODE_BLOCK: S_push_node(&codes, &nc, n); break;
-		case CMARK_NODE_LINK:
-		case CMARK_NODE_IMAGE: S_push_node(&links, &nl, n); break;
-		default: break;
-		}
-	}
-	cmark_iter_free(it);
-	S_plain(e, doc);
-	for (size_t i = 0; i < nl; i++)
-		S_link_node(e, links[i], d);
-	for (size_t i = 0; i < nc; i++)
-		if (codes[i])
-			S_code_block(e, codes[i], i + 1 < nc ? &codes[i + 1] : &codes[i], cfg, d);
-	for (size_t i = 0; i < nh; i++)
-		S_anchor_heading(e, heads[i]);
-	free(heads);
-	free(codes);
-	free(links);
+	struct S_found f = { NULL, NULL, NULL, 0, 0, 0 };
+	struct buf plain = BUF_INIT, scratch = BUF_INIT;
+	buf_grow(&plain, body_len + 64);
+	S_walk(doc, &f, &plain);
 
-	char *html = cmark_render_html(doc, opts, exts);
+	S_room(&e->uses, e->nuses, f.nl, sizeof(*e->uses));
+	for (size_t i = 0; i < f.nl; i++)
+		S_link_node(e, f.links[i], &scratch, d);
+	S_room(&e->codes, e->ncodes, f.nc, sizeof(*e->codes));
+	S_room(&e->snippets, e->nsnippets, f.nc, sizeof(*e->snippets));
+	for (size_t i = 0; i < f.nc; i++)
+		if (f.codes[i])
+			S_code_block(e, f.codes[i], i + 1 < f.nc ? &f.codes[i + 1] : &f.codes[i],
+				     cfg, d);
+	S_room(&e->headings, e->nheadings, f.nh, sizeof(*e->headings));
+	for (size_t i = 0; i < f.nh; i++)
+		S_anchor_heading(e, f.heads[i].node, plain.data + f.heads[i].from,
+				 f.heads[i].to - f.heads[i].from, &scratch);
+	free(f.heads);
+	free(f.codes);
+	free(f.links);
+	buf_release(&scratch);
+	/* Give back what the plain text did not use of its room. */
+	e->plain = xrealloc(plain.data, plain.len + 1);
+
+	char *html = cmark_render_html(doc, opts, S_exts);
 	e->html = xstrdup(html);
-	mem->free(html);
-	cmark_llist_free(mem, exts);
-	cmark_node_free(doc);
 	S_arena_release();
 	/* The source is no longer needed: pages are built from what was
 	 * extracted above. */
@@ -582,47 +663,57 @@ void markdown_highlight_queue(const struct entry *e, struct highlighter *hl)
 					  e->codes[i].code);
 }
 
-static void S_code_html(const struct code_block *cb, struct highlighter *hl,
-			struct buf *out)
+/* A code block as <pre><code>, not highlighted. */
+static void S_pre_code(const struct code_block *cb, struct buf *out)
 {
-	struct buf code_html = BUF_INIT;
+	buf_puts(out, "<pre tabindex=\"0\"><code");
+	if (*cb->lang) {
+		buf_puts(out, " class=\"language-");
+		buf_put_html(out, cb->lang, strlen(cb->lang));
+		buf_puts(out, "\"");
+	}
+	buf_puts(out, ">");
+	buf_put_html(out, cb->code, strlen(cb->code));
+	buf_puts(out, "</code></pre>");
+}
+
+static void S_code_html(const struct code_block *cb, struct highlighter *hl,
+			struct buf *out, struct buf *scratch)
+{
 	const char *hi = hl && cb->key[0] ? highlight_get_key(hl, cb->key) : NULL;
-	if (hi) {
-		buf_puts(&code_html, hi);
-	} else {
-		buf_puts(&code_html, "<pre tabindex=\"0\"><code");
-		if (*cb->lang) {
-			buf_puts(&code_html, " class=\"language-");
-			buf_put_html(&code_html, cb->lang, strlen(cb->lang));
-			buf_puts(&code_html, "\"");
-		}
-		buf_puts(&code_html, ">");
-		buf_put_html(&code_html, cb->code, strlen(cb->code));
-		buf_puts(&code_html, "</code></pre>");
-	}
 	if (cb->snippet) {
-		snippet_render_html(cb->snippet, code_html.data, out);
-	} else {
-		buf_puts(out, "<div class=\"code\"");
-		if (*cb->lang) {
-			buf_puts(out, " data-lang=\"");
-			buf_put_html(out, cb->lang, strlen(cb->lang));
-			buf_puts(out, "\"");
+		if (!hi) {
+			buf_truncate(scratch, 0);
+			S_pre_code(cb, scratch);
+			hi = scratch->data;
 		}
-		buf_puts(out, ">");
-		buf_put(out, code_html.data, code_html.len);
-		buf_puts(out, "</div>");
+		snippet_render_html(cb->snippet, hi, out);
+		return;
 	}
-	buf_release(&code_html);
+	buf_puts(out, "<div class=\"code\"");
+	if (*cb->lang) {
+		buf_puts(out, " data-lang=\"");
+		buf_put_html(out, cb->lang, strlen(cb->lang));
+		buf_puts(out, "\"");
+	}
+	buf_puts(out, ">");
+	if (hi)
+		buf_puts(out, hi);
+	else
+		S_pre_code(cb, out);
+	buf_puts(out, "</div>");
 }
 
 void markdown_finish(struct entry *e, struct highlighter *hl)
 {
 	if (!e->ncodes || !e->html)
 		return;
-	struct buf out = BUF_INIT;
+	struct buf out = BUF_INIT, scratch = BUF_INIT;
 	const char *p = e->html, *q;
 	const size_t plen = strlen(PLACEHOLDER);
+	size_t len = strlen(e->html);
+	/* Room for the page and its code, given back below. */
+	buf_grow(&out, len * 2 + 1024);
 	while ((q = strstr(p, PLACEHOLDER))) {
 		buf_put(&out, p, (size_t)(q - p));
 		char *end;
@@ -632,12 +723,13 @@ void markdown_finish(struct entry *e, struct highlighter *hl)
 			p = q + plen;
 			continue;
 		}
-		S_code_html(&e->codes[k], hl, &out);
+		S_code_html(&e->codes[k], hl, &out, &scratch);
 		p = end + 3;
 	}
-	buf_puts(&out, p);
+	buf_put(&out, p, len - (size_t)(p - e->html));
+	buf_release(&scratch);
 	free(e->html);
-	e->html = buf_detach(&out);
+	e->html = xrealloc(out.data, out.len + 1);
 }
 
 void markdown_entry_release(struct entry *e)
