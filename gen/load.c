@@ -114,199 +114,14 @@ const struct field *entry_field(const struct entry *e, const char *key)
 
 /* ---- front matter ---- */
 
-/*
- * The YAML as nodes in document order: a sequence's items and a mapping's
- * keys and values (key, value, key, value, ...) follow it, up to `next`.
- * An alias is a node of its own that names the node it stands for.
- */
-enum { N_SCALAR, N_SEQUENCE, N_MAPPING, N_ALIAS };
-
-struct fnode {
-	int type;
-	yaml_mark_t start, end;
-	char *value;   /* scalars: owned when fm.owned, else the document's */
-	size_t next;   /* the index after this node and its contents */
-	size_t target; /* N_ALIAS: the node it stands for */
-};
-
 struct fm {
 	const char *path;
 	struct diags *d;
-	struct fnode *nodes;
-	size_t n, cap;
-	int owned;
+	yaml_document_t doc;
 };
 
 #define FM_LINE(mark) ((int)(mark).line + 2)
 #define FM_COL(mark) ((int)(mark).column + 1)
-
-static size_t S_fm_push(struct fm *fm, int type, yaml_mark_t start,
-			yaml_mark_t end)
-{
-	if (fm->n == fm->cap) {
-		fm->cap = fm->cap ? fm->cap * 2 : 32;
-		fm->nodes = xrealloc(fm->nodes, fm->cap * sizeof(*fm->nodes));
-	}
-	struct fnode *n = &fm->nodes[fm->n];
-	n->type = type;
-	n->start = start;
-	n->end = end;
-	n->value = NULL;
-	n->next = fm->n + 1;
-	n->target = 0;
-	return fm->n++;
-}
-
-static void S_fm_release(struct fm *fm)
-{
-	if (fm->owned)
-		for (size_t i = 0; i < fm->n; i++)
-			free(fm->nodes[i].value);
-	free(fm->nodes);
-	fm->nodes = NULL;
-	fm->n = fm->cap = 0;
-}
-
-/* The node that node i stands for. */
-static struct fnode *S_node(struct fm *fm, size_t i)
-{
-	struct fnode *n = &fm->nodes[i];
-	return n->type == N_ALIAS ? &fm->nodes[n->target] : n;
-}
-
-/* A scalar's value for the entry to keep; caller frees. */
-static char *S_take(struct fm *fm, struct fnode *n)
-{
-	if (!fm->owned)
-		return xstrdup(n->value);
-	char *v = n->value;
-	n->value = NULL;
-	return v;
-}
-
-/*
- * Reads the first document from parser's events. Returns 0, -1 on a YAML
- * error (in parser), or 1 when the YAML has anchors or aliases: those are
- * left to libyaml's document loader (S_load_document).
- */
-static int S_load_events(yaml_parser_t *parser, struct fm *fm)
-{
-	size_t *open = NULL, nopen = 0, capopen = 0;
-	int rc = 0;
-	for (int done = 0; !done && !rc;) {
-		yaml_event_t ev;
-		if (!yaml_parser_parse(parser, &ev)) {
-			rc = -1;
-			break;
-		}
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-		case YAML_DOCUMENT_END_EVENT:
-			done = 1;
-			break;
-		case YAML_ALIAS_EVENT:
-			rc = 1;
-			break;
-		case YAML_SCALAR_EVENT:
-			if (ev.data.scalar.anchor) {
-				rc = 1;
-				break;
-			}
-			size_t i = S_fm_push(fm, N_SCALAR, ev.start_mark, ev.end_mark);
-			fm->nodes[i].value = (char *)ev.data.scalar.value;
-			ev.data.scalar.value = NULL;
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT:
-			if (ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor
-			    : ev.data.mapping_start.anchor) {
-				rc = 1;
-				break;
-			}
-			if (nopen == capopen) {
-				capopen = capopen ? capopen * 2 : 8;
-				open = xrealloc(open, capopen * sizeof(*open));
-			}
-			open[nopen++] = S_fm_push(fm, ev.type == YAML_SEQUENCE_START_EVENT
-						  ? N_SEQUENCE : N_MAPPING,
-						  ev.start_mark, ev.end_mark);
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			if (nopen) {
-				struct fnode *c = &fm->nodes[open[--nopen]];
-				c->end = ev.end_mark;
-				c->next = fm->n;
-			}
-			break;
-		default: /* stream and document start */
-			break;
-		}
-		yaml_event_delete(&ev);
-	}
-	free(open);
-	return rc;
-}
-
-/* Copies document doc into fm, an alias for each node met again. */
-static void S_from_document(struct fm *fm, yaml_document_t *doc)
-{
-	size_t ndoc = (size_t)(doc->nodes.top - doc->nodes.start);
-	if (!ndoc)
-		return;
-	size_t *mine = xcalloc(ndoc + 1, sizeof(*mine)); /* doc index -> ours + 1 */
-	struct frame { size_t at; yaml_node_t *node; size_t k; } *st = NULL;
-	size_t nst = 0, capst = 0;
-	int root = 1;
-	for (;;) {
-		int idx;
-		if (root) {
-			idx = 1;
-			root = 0;
-		} else {
-			if (!nst)
-				break;
-			struct frame *f = &st[nst - 1];
-			yaml_node_t *c = f->node;
-			if (c->type == YAML_SEQUENCE_NODE &&
-			    c->data.sequence.items.start + f->k < c->data.sequence.items.top) {
-				idx = c->data.sequence.items.start[f->k++];
-			} else if (c->type == YAML_MAPPING_NODE &&
-				   c->data.mapping.pairs.start + f->k / 2 < c->data.mapping.pairs.top) {
-				yaml_node_pair_t *pr = c->data.mapping.pairs.start + f->k / 2;
-				idx = f->k % 2 ? pr->value : pr->key;
-				f->k++;
-			} else {
-				fm->nodes[f->at].next = fm->n;
-				nst--;
-				continue;
-			}
-		}
-		yaml_node_t *node = yaml_document_get_node(doc, idx);
-		if (!node)
-			continue;
-		if (mine[idx]) {
-			size_t a = S_fm_push(fm, N_ALIAS, node->start_mark, node->end_mark);
-			fm->nodes[a].target = mine[idx] - 1;
-			continue;
-		}
-		int type = node->type == YAML_SCALAR_NODE ? N_SCALAR
-			 : node->type == YAML_SEQUENCE_NODE ? N_SEQUENCE : N_MAPPING;
-		size_t at = S_fm_push(fm, type, node->start_mark, node->end_mark);
-		mine[idx] = at + 1;
-		if (type == N_SCALAR) {
-			fm->nodes[at].value = (char *)node->data.scalar.value;
-			continue;
-		}
-		if (nst == capst) {
-			capst = capst ? capst * 2 : 8;
-			st = xrealloc(st, capst * sizeof(*st));
-		}
-		st[nst++] = (struct frame){ at, node, 0 };
-	}
-	free(st);
-	free(mine);
-}
 
 static const struct keydef *S_keydef(const struct keydef *keys, const char *k)
 {
@@ -335,54 +150,62 @@ static const char *S_suggest(const struct sectiondef *sec, const char *k)
 	return bestd <= (len > 4 ? 2 : 1) ? best : NULL;
 }
 
-/* Checks a scalar for a string key; returns it or NULL after an error. */
-static const char *S_want_scalar(struct fm *fm, const char *key, struct fnode *n)
+static const char *S_scalar(yaml_node_t *n)
 {
-	if (n->type != N_SCALAR) {
-		diag_add(fm->d, DIAG_ERROR, fm->path, FM_LINE(n->start),
-			 FM_COL(n->start), "'%s' must be a string, not a %s",
-			 key, n->type == N_SEQUENCE ? "list" : "mapping");
+	return (const char *)n->data.scalar.value;
+}
+
+/* Checks a scalar for a string key; returns it or NULL after an error. */
+static const char *S_want_scalar(struct fm *fm, const char *key, yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE) {
+		diag_add(fm->d, DIAG_ERROR, fm->path, FM_LINE(n->start_mark),
+			 FM_COL(n->start_mark), "'%s' must be a string, not a %s",
+			 key, n->type == YAML_SEQUENCE_NODE ? "list" : "mapping");
 		return NULL;
 	}
-	const char *v = n->value;
+	const char *v = S_scalar(n);
 	if (!*v) {
-		diag_add(fm->d, DIAG_ERROR, fm->path, FM_LINE(n->start),
-			 FM_COL(n->start), "'%s' is empty", key);
+		diag_add(fm->d, DIAG_ERROR, fm->path, FM_LINE(n->start_mark),
+			 FM_COL(n->start_mark), "'%s' is empty", key);
 		return NULL;
 	}
 	return v;
 }
 
-static int S_want_list(struct fm *fm, const char *key, struct fnode *n,
+static int S_want_list(struct fm *fm, const char *key, yaml_node_t *n,
 		       struct strlist *out)
 {
-	if (n->type != N_SEQUENCE) {
-		diag_add(fm->d, DIAG_ERROR, fm->path, FM_LINE(n->start),
-			 FM_COL(n->start), "'%s' must be a list, e.g. %s: [a, b]",
+	if (n->type != YAML_SEQUENCE_NODE) {
+		diag_add(fm->d, DIAG_ERROR, fm->path, FM_LINE(n->start_mark),
+			 FM_COL(n->start_mark), "'%s' must be a list, e.g. %s: [a, b]",
 			 key, key);
 		return -1;
 	}
 	int rc = 0;
-	for (size_t i = (size_t)(n - fm->nodes) + 1; i < n->next; i = fm->nodes[i].next) {
-		struct fnode *item = S_node(fm, i);
-		if (item->type != N_SCALAR || !*item->value) {
-			diag_add(fm->d, DIAG_ERROR, fm->path, FM_LINE(item->start),
-				 FM_COL(item->start),
+	for (yaml_node_item_t *it = n->data.sequence.items.start;
+	     it < n->data.sequence.items.top; it++) {
+		yaml_node_t *item = yaml_document_get_node(&fm->doc, *it);
+		if (!item || item->type != YAML_SCALAR_NODE || !*S_scalar(item)) {
+			diag_add(fm->d, DIAG_ERROR, fm->path,
+				 item ? FM_LINE(item->start_mark) : FM_LINE(n->start_mark),
+				 item ? FM_COL(item->start_mark) : FM_COL(n->start_mark),
 				 "items of '%s' must be non-empty strings", key);
 			rc = -1;
 			continue;
 		}
-		if (strlist_contains(out, item->value)) {
-			diag_add(fm->d, DIAG_ERROR, fm->path, FM_LINE(item->start),
-				 FM_COL(item->start),
-				 "'%s' lists '%s' twice", key, item->value);
+		if (strlist_contains(out, S_scalar(item))) {
+			diag_add(fm->d, DIAG_ERROR, fm->path, FM_LINE(item->start_mark),
+				 FM_COL(item->start_mark),
+				 "'%s' lists '%s' twice", key, S_scalar(item));
 			rc = -1;
 			continue;
 		}
-		strlist_push_owned(out, S_take(fm, item));
+		strlist_push(out, S_scalar(item));
 	}
 	return rc;
 }
+
 static int S_is_url(const char *v)
 {
 	return !strncmp(v, "https://", 8) || !strncmp(v, "http://", 7);
@@ -403,12 +226,12 @@ static int S_in_choices(const char *choices, const char *v)
 
 /* Validates and stores one section key. */
 static void S_section_value(struct fm *fm, struct entry *e,
-			    const struct keydef *kd, struct fnode *n)
+			    const struct keydef *kd, yaml_node_t *n)
 {
 	struct field *f = &e->fields[e->nfields];
 	memset(f, 0, sizeof(*f));
 	f->key = kd->key;
-	f->line = FM_LINE(n->start);
+	f->line = FM_LINE(n->start_mark);
 	if (kd->type == F_LIST) {
 		if (S_want_list(fm, kd->key, n, &f->list) < 0) {
 			strlist_release(&f->list);
@@ -420,7 +243,7 @@ static void S_section_value(struct fm *fm, struct entry *e,
 	const char *v = S_want_scalar(fm, kd->key, n);
 	if (!v)
 		return;
-	int line = FM_LINE(n->start), col = FM_COL(n->start);
+	int line = FM_LINE(n->start_mark), col = FM_COL(n->start_mark);
 	if (kd->type == F_INT) {
 		char *end;
 		errno = 0;
@@ -439,19 +262,19 @@ static void S_section_value(struct fm *fm, struct entry *e,
 			 "'%s' must be one of %s, not '%s'", kd->key, kd->choices, v);
 		return;
 	}
-	f->value = S_take(fm, n);
+	f->value = xstrdup(v);
 	e->nfields++;
 }
 
 static void S_common_value(struct fm *fm, struct entry *e, const char *key,
-			   struct fnode *n)
+			   yaml_node_t *n)
 {
 	if (!strcmp(key, "tags")) {
 		S_want_list(fm, key, n, &e->tags);
 	} else if (!strcmp(key, "languages")) {
 		S_want_list(fm, key, n, &e->languages);
 	} else if (!strcmp(key, "see_also")) {
-		e->see_also_line = FM_LINE(n->start);
+		e->see_also_line = FM_LINE(n->start_mark);
 		S_want_list(fm, key, n, &e->see_also);
 	} else {
 		const char *v = S_want_scalar(fm, key, n);
@@ -465,38 +288,25 @@ static void S_common_value(struct fm *fm, struct entry *e, const char *key,
 			free(slug);
 			if (!ok) {
 				diag_add(fm->d, DIAG_ERROR, fm->path,
-					 FM_LINE(n->start), FM_COL(n->start),
+					 FM_LINE(n->start_mark), FM_COL(n->start_mark),
 					 "'id' must be lowercase letters, digits and '-', not '%s'", v);
 				return;
 			}
 		}
 		free(*slot);
-		*slot = S_take(fm, n);
+		*slot = xstrdup(v);
 	}
-}
-
-struct keys {
-	const char **items;
-	size_t n;
-};
-
-static int S_keys_have(const struct keys *k, const char *key)
-{
-	for (size_t i = 0; i < k->n; i++)
-		if (!strcmp(k->items[i], key))
-			return 1;
-	return 0;
 }
 
 static void S_parse_mapping(struct fm *fm, struct entry *e,
 			    const struct sectiondef *sec)
 {
-	if (!fm->n) /* empty front matter */
+	yaml_node_t *root = yaml_document_get_root_node(&fm->doc);
+	if (!root) /* empty front matter */
 		return;
-	struct fnode *root = &fm->nodes[0];
-	if (root->type != N_MAPPING) {
-		diag_add(fm->d, DIAG_ERROR, fm->path, FM_LINE(root->start),
-			 FM_COL(root->start),
+	if (root->type != YAML_MAPPING_NODE) {
+		diag_add(fm->d, DIAG_ERROR, fm->path, FM_LINE(root->start_mark),
+			 FM_COL(root->start_mark),
 			 "front matter must be 'key: value' lines");
 		return;
 	}
@@ -505,28 +315,26 @@ static void S_parse_mapping(struct fm *fm, struct entry *e,
 		nkeys++;
 	e->fields = xcalloc(nkeys + 1, sizeof(*e->fields));
 
-	/* The keys met so far, borrowed from fm: at most one per node. */
-	struct keys seen = { xmalloc(root->next * sizeof(char *)), 0 };
-	for (size_t i = 1; i < root->next;) {
-		struct fnode *k = S_node(fm, i);
-		i = fm->nodes[i].next;
-		if (i >= root->next)
-			break;
-		struct fnode *v = S_node(fm, i);
-		i = fm->nodes[i].next;
-		int line = FM_LINE(k->start), col = FM_COL(k->start);
-		if (k->type != N_SCALAR) {
+	struct strlist seen = STRLIST_INIT;
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+	     p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(&fm->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(&fm->doc, p->value);
+		if (!k || !v)
+			continue;
+		int line = FM_LINE(k->start_mark), col = FM_COL(k->start_mark);
+		if (k->type != YAML_SCALAR_NODE) {
 			diag_add(fm->d, DIAG_ERROR, fm->path, line, col,
 				 "keys must be plain words");
 			continue;
 		}
-		const char *key = k->value;
-		if (S_keys_have(&seen, key)) {
+		const char *key = S_scalar(k);
+		if (strlist_contains(&seen, key)) {
 			diag_add(fm->d, DIAG_ERROR, fm->path, line, col,
 				 "duplicate key '%s'", key);
 			continue;
 		}
-		seen.items[seen.n++] = key;
+		strlist_push(&seen, key);
 		const struct keydef *kd;
 		if (S_keydef(common_keys, key)) {
 			S_common_value(fm, e, key, v);
@@ -544,20 +352,20 @@ static void S_parse_mapping(struct fm *fm, struct entry *e,
 	}
 
 	/* Required keys: reported at the end of the front matter. */
-	int endline = FM_LINE(root->end);
+	int endline = FM_LINE(root->end_mark);
 	for (int l = 0; l < 2; l++) {
 		for (const struct keydef *kd = l ? sec->keys : common_keys; kd->key; kd++) {
-			if (kd->required && !S_keys_have(&seen, kd->key))
+			if (kd->required && !strlist_contains(&seen, kd->key))
 				diag_add(fm->d, DIAG_ERROR, fm->path, endline, 0,
 					 "missing required key '%s'", kd->key);
 		}
 	}
 	const struct field *st = entry_field(e, "status");
 	if (st && !strcmp(st->value, "archived") && !entry_field(e, "archive_url") &&
-	    !S_keys_have(&seen, "archive_url"))
+	    !strlist_contains(&seen, "archive_url"))
 		diag_add(fm->d, DIAG_ERROR, fm->path, st->line, 0,
 			 "status 'archived' needs an 'archive_url'");
-	free(seen.items);
+	strlist_release(&seen);
 }
 
 /* Finds the closing "---" line; returns the offset of its start or -1. */
@@ -613,38 +421,20 @@ static void S_front_matter(struct entry *e, const struct sectiondef *sec,
 	memset(&fm, 0, sizeof(fm));
 	fm.path = e->path;
 	fm.d = d;
-	fm.owned = 1;
 	yaml_parser_t parser;
-	yaml_document_t doc;
-	int have_doc = 0;
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml,
 				     (size_t)(close - yaml));
-	int rc = S_load_events(&parser, &fm);
-	if (rc > 0) {
-		/* Anchors and aliases: libyaml's loader resolves them. */
-		S_fm_release(&fm);
-		fm.owned = 0;
-		yaml_parser_delete(&parser);
-		yaml_parser_initialize(&parser);
-		yaml_parser_set_input_string(&parser, (const unsigned char *)yaml,
-					     (size_t)(close - yaml));
-		rc = yaml_parser_load(&parser, &doc) ? 0 : -1;
-		if (!rc) {
-			have_doc = 1;
-			S_from_document(&fm, &doc);
-		}
-	}
-	if (rc < 0)
+	if (!yaml_parser_load(&parser, &fm.doc)) {
 		diag_add(d, DIAG_ERROR, e->path, FM_LINE(parser.problem_mark),
 			 FM_COL(parser.problem_mark), "invalid YAML: %s%s%s",
 			 parser.problem ? parser.problem : "syntax error",
 			 parser.context ? " " : "", parser.context ? parser.context : "");
-	else
-		S_parse_mapping(&fm, e, sec);
-	S_fm_release(&fm);
-	if (have_doc)
-		yaml_document_delete(&doc);
+		yaml_parser_delete(&parser);
+		return;
+	}
+	S_parse_mapping(&fm, e, sec);
+	yaml_document_delete(&fm.doc);
 	yaml_parser_delete(&parser);
 }
 
@@ -698,12 +488,7 @@ struct entry *load_entry(const char *path, char *text, struct diags *d)
 			 stem, slug);
 	/* The page's address comes from the file name, so that relative
 	 * links between .md files map to page links one to one. */
-	size_t nsec = strlen(e->section), nslug = strlen(slug);
-	e->url = xmalloc(nsec + 1 + nslug + sizeof(".html"));
-	memcpy(e->url, e->section, nsec);
-	e->url[nsec] = '/';
-	memcpy(e->url + nsec + 1, slug, nslug);
-	memcpy(e->url + nsec + 1 + nslug, ".html", sizeof(".html"));
+	e->url = xasprintf("%s/%s.html", e->section, slug);
 	if (!e->id)
 		e->id = slug;
 	else
