@@ -425,21 +425,22 @@ static void S_render_pages(struct job *j, size_t first, size_t step)
 		lua_setfield(L, -2, "site");
 		S_page_table(L, site, p, o);
 		lua_setfield(L, -2, "page");
-		char *out, *err;
-		if (tpl_render(t, templates_of[p->kind], p->url, &out, &err) < 0) {
+		const char *out;
+		size_t len;
+		char *err;
+		if (tpl_render_view(t, templates_of[p->kind], p->url, &out, &len, &err) < 0) {
 			diag_add_locked(j->d, DIAG_ERROR, NULL, 0, 0, "%s", err);
 			free(err);
 			/* the same template fails for every page: stop here */
 			break;
 		}
 		char *path = path_join(o->outdir, p->url);
-		if (write_file(path, out, strlen(out)) < 0)
+		if (write_file(path, out, len) < 0)
 			diag_add_locked(j->d, DIAG_ERROR, path, 0, 0, "cannot write: %s",
 					strerror(errno));
 		else
 			__atomic_fetch_add(&j->written, 1, __ATOMIC_RELAXED);
 		free(path);
-		free(out);
 	}
 	tpl_free(t);
 }

@@ -24,6 +24,13 @@
 #define REG_TPL "kb.tpl"      /* registry: light userdata struct tpl * */
 #define REG_RENDER "kb.render" /* registry: the prelude's render function */
 
+/* The struct tpl of a template state, kept in the state's extra space so
+ * that the output functions find it without a Lua call. */
+static inline struct tpl *S_tpl(lua_State *L)
+{
+	return *(struct tpl **)lua_getextraspace(L);
+}
+
 /* Arguments of one _w call at most: the bits of its mask. */
 #define MAX_WRITE_ARGS 60
 
@@ -33,7 +40,10 @@ struct tpl {
 	int depth;       /* '/' count of the URL of the page being rendered */
 	struct buf *out; /* output buffers, out[level - 1] the current one */
 	int level, nout;
-	size_t last;     /* length of the last page, to presize the next */
+	size_t wrap;     /* most bytes a layout added to a page, to presize
+			  * the layout's buffer */
+	size_t taken;    /* length of the page output handed to its layout */
+	int url_depth;   /* the depth url()'s cache upvalue is for, -1 none */
 	struct pool *pool; /* L's memory */
 	struct buf spare[8]; /* buffers of collected take() results, for reuse */
 	int nspare;
@@ -78,6 +88,8 @@ static const char prelude[] =
 
 #define REG_SAFE "kb.safe"    /* registry: the metatable of raw strings */
 #define REG_OUTPUT "kb.output" /* registry: the metatable of take()'s buffers */
+#define REG_URL "kb.url"       /* registry: the url() function */
+#define REG_URLS "kb.urls"     /* registry: url()'s results, by page depth */
 
 /* buf_put() without the terminating NUL (tpl_render and close() need
  * none): the output's hot path. */
@@ -96,19 +108,6 @@ static void S_put_html(struct buf *b, const char *s, size_t len)
 	S_put(b, s, n < len ? n : len);
 	if (n < len)
 		buf_put_html(b, s + n, len - n);
-}
-
-/* Appends the integer v as tostring() prints it. */
-static void S_put_integer(struct buf *b, lua_Integer v)
-{
-	char tmp[24], *p = tmp + sizeof(tmp);
-	lua_Unsigned u = v < 0 ? 0u - (lua_Unsigned)v : (lua_Unsigned)v;
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10));
-	if (v < 0)
-		*--p = '-';
-	S_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 /* The raw string of the value at idx if it is a raw-string table, else
@@ -192,40 +191,32 @@ static struct buf *S_current(lua_State *L, struct tpl *t)
 
 /* _w(mask, ...) appends its arguments to the current output: argument
  * i + 2 as esc() gives it when bit i of mask is set, else as tostring()
- * does. Upvalue 1 is the struct tpl, 2 the metatable of raw strings.
- * (-n, +0, e) */
+ * does. Upvalue 1 is the metatable of raw strings. (-n, +0, e) */
 static int S_write(lua_State *L)
 {
-	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	struct tpl *t = S_tpl(L);
 	lua_Integer mask = lua_tointeger(L, 1);
 	int n = lua_gettop(L);
 	struct buf *b = S_current(L, t);
 	for (int i = 2; i <= n; i++, mask >>= 1) {
 		int escape = (int)(mask & 1);
 		size_t len;
-		const char *s;
-		int type = lua_type(L, i);
-		if (type == LUA_TSTRING) {
-			s = lua_tolstring(L, i, &len);
+		/* Strings, and numbers as tostring() writes them. */
+		const char *s = lua_tolstring(L, i, &len);
+		if (s) {
 			if (escape)
 				S_put_html(b, s, len);
 			else
 				S_put(b, s, len);
 			continue;
 		}
-		switch (type) {
-		case LUA_TNUMBER:
-			if (lua_isinteger(L, i)) {
-				S_put_integer(b, lua_tointeger(L, i));
-				continue;
-			}
-			break;
+		switch (lua_type(L, i)) {
 		case LUA_TNIL:
 			if (escape)
 				continue;
 			break;
 		case LUA_TTABLE:
-			s = S_safe_string(L, i, lua_upvalueindex(2), &len);
+			s = S_safe_string(L, i, lua_upvalueindex(1), &len);
 			if (s) {
 				S_put(b, s, len);
 				continue;
@@ -234,8 +225,8 @@ static int S_write(lua_State *L)
 		default:
 			break;
 		}
-		/* Numbers, booleans, other tables: what tostring() gives; a
-		 * __tostring may render a partial, moving the buffers. */
+		/* Booleans, other tables: what tostring() gives; a __tostring
+		 * may render a partial, moving the buffers. */
 		s = luaL_tolstring(L, i, &len);
 		b = S_current(L, t);
 		if (escape)
@@ -247,10 +238,10 @@ static int S_write(lua_State *L)
 	return 0;
 }
 
-/* open(): starts a new output buffer. Upvalue 1 is the struct tpl. */
+/* open(): starts a new output buffer. */
 static int S_open(lua_State *L)
 {
-	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	struct tpl *t = S_tpl(L);
 	if (t->level == t->nout) {
 		if (t->nout >= 200)
 			return luaL_error(L, "templates nested too deeply");
@@ -265,10 +256,10 @@ static int S_open(lua_State *L)
 }
 
 /* close() -> the current output as a string, ending its buffer.
- * Upvalue 1 is the struct tpl. (-0, +1, e) */
+ * (-0, +1, e) */
 static int S_close(lua_State *L)
 {
-	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	struct tpl *t = S_tpl(L);
 	struct buf *b = S_current(L, t);
 	lua_pushlstring(L, b->len ? b->data : "", b->len);
 	t->level--;
@@ -277,29 +268,31 @@ static int S_close(lua_State *L)
 
 /* take() -> the current output as a full userdata holding its buffer
  * (read as a raw string by _w and esc()), ending the buffer without
- * copying it. Upvalue 1 is the struct tpl. (-0, +1, m) */
+ * copying it. The buffer that replaces it, which the layout writes into,
+ * is made as big as the layout is likely to need. (-0, +1, m) */
 static int S_take(lua_State *L)
 {
-	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	struct tpl *t = S_tpl(L);
 	struct buf *cur = S_current(L, t);
 	struct buf *b = lua_newuserdatauv(L, sizeof(*b), 0);
 	*b = *cur;
-	if (t->nspare) {
+	if (t->nspare)
 		*cur = t->spare[--t->nspare];
-	} else {
+	else
 		buf_init(cur);
-		buf_grow(cur, b->len);
-	}
+	buf_truncate(cur, 0);
+	buf_grow(cur, b->len + t->wrap + t->wrap / 4);
+	if (t->level == 1)
+		t->taken = b->len;
 	t->level--;
 	luaL_setmetatable(L, REG_OUTPUT);
 	return 1;
 }
 
-/* __gc of take()'s buffers: the buffer is kept for the next take().
- * Upvalue 1 is the struct tpl. */
+/* __gc of take()'s buffers: the buffer is kept for the next take(). */
 static int S_output_gc(lua_State *L)
 {
-	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	struct tpl *t = S_tpl(L);
 	struct buf *b = lua_touserdata(L, 1);
 	if (b->cap && t->nspare < (int)(sizeof(t->spare) / sizeof(t->spare[0])))
 		t->spare[t->nspare++] = *b;
@@ -310,26 +303,20 @@ static int S_output_gc(lua_State *L)
 }
 
 /* url(to) -> to made relative to the current page; absolute URLs and
- * "#anchors" are returned as they are. Upvalue 1 is the struct tpl, 2 a
- * table of the results so far for each page depth. (-1, +1, m) */
+ * "#anchors" are returned as they are. Upvalue 1 is the table of the
+ * results so far for pages at the current depth (set by S_url_depth).
+ * (-1, +1, m) */
 static int S_url(lua_State *L)
 {
-	const struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
-	if (lua_type(L, 1) != LUA_TSTRING || t->depth == 0) {
+	const struct tpl *t = S_tpl(L);
+	if (t->depth == 0 || lua_type(L, 1) != LUA_TSTRING) {
 		lua_settop(L, 1);
 		return 1;
 	}
-	lua_settop(L, 1);
-	if (lua_rawgeti(L, lua_upvalueindex(2), t->depth) != LUA_TTABLE) {
-		lua_pop(L, 1);
-		lua_newtable(L);
-		lua_pushvalue(L, -1);
-		lua_rawseti(L, lua_upvalueindex(2), t->depth);
-	}
 	lua_pushvalue(L, 1);
-	if (lua_rawget(L, 2) == LUA_TSTRING)
+	if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TSTRING)
 		return 1;
-	lua_pop(L, 1);
+	lua_settop(L, 1);
 	size_t len;
 	const char *to = lua_tolstring(L, 1, &len);
 	const char *p = to;
@@ -348,8 +335,28 @@ static int S_url(lua_State *L)
 	}
 	lua_pushvalue(L, 1);
 	lua_pushvalue(L, -2);
-	lua_rawset(L, 2);
+	lua_rawset(L, lua_upvalueindex(1));
 	return 1;
+}
+
+/* Points url()'s cache upvalue at the results for pages at t->depth,
+ * kept by depth in the registry. */
+static void S_url_depth(struct tpl *t)
+{
+	lua_State *L = t->L;
+	if (t->depth == t->url_depth)
+		return;
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_URL);
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_URLS);
+	if (lua_rawgeti(L, -1, t->depth) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, -3, t->depth);
+	}
+	lua_setupvalue(L, -3, 1);
+	lua_pop(L, 2);
+	t->url_depth = t->depth;
 }
 
 /* ---- the sandbox ---- */
@@ -687,6 +694,8 @@ struct tpl *tpl_new(const char *dir)
 	t->L = L;
 	t->pool = pool;
 	t->dir = xstrdup(dir);
+	t->url_depth = -1;
+	*(struct tpl **)lua_getextraspace(L) = t;
 	lua_pushlightuserdata(L, t);
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_TPL);
 	lua_newtable(L); /* the metatable of raw strings */
@@ -700,28 +709,26 @@ struct tpl *tpl_new(const char *dir)
 	lua_setglobal(L, "esc");
 	lua_pop(L, 1);
 	luaL_newmetatable(L, REG_OUTPUT);
-	lua_pushlightuserdata(L, t);
-	lua_pushcclosure(L, S_output_gc, 1);
+	lua_pushcfunction(L, S_output_gc);
 	lua_setfield(L, -2, "__gc");
 	lua_pop(L, 1);
-	lua_pushlightuserdata(L, t);
-	lua_newtable(L); /* url()'s results, by page depth */
-	lua_pushcclosure(L, S_url, 2);
+	lua_newtable(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, REG_URLS);
+	lua_pushnil(L); /* set by S_url_depth() before each page */
+	lua_pushcclosure(L, S_url, 1);
+	lua_pushvalue(L, -1);
+	lua_setfield(L, LUA_REGISTRYINDEX, REG_URL);
 	lua_setglobal(L, "url");
 	if (luaL_loadbufferx(L, prelude, sizeof(prelude) - 1, "=prelude", "t") != LUA_OK)
 		goto fail;
 	lua_pushcfunction(L, S_loader);
 	lua_pushglobaltable(L);
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_SAFE);
-	lua_pushlightuserdata(L, t);
-	lua_pushcclosure(L, S_open, 1);
-	lua_pushlightuserdata(L, t);
-	lua_pushcclosure(L, S_close, 1);
-	lua_pushlightuserdata(L, t);
+	lua_pushcfunction(L, S_open);
+	lua_pushcfunction(L, S_close);
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_SAFE);
-	lua_pushcclosure(L, S_write, 2);
-	lua_pushlightuserdata(L, t);
-	lua_pushcclosure(L, S_take, 1);
+	lua_pushcclosure(L, S_write, 1);
+	lua_pushcfunction(L, S_take);
 	if (lua_pcall(L, 7, 1, 0) != LUA_OK)
 		goto fail;
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_RENDER);
@@ -740,15 +747,17 @@ struct lua_State *tpl_state(struct tpl *t)
 	return t->L;
 }
 
-int tpl_render(struct tpl *t, const char *name, const char *page_url,
-	       char **out, char **err)
+int tpl_render_view(struct tpl *t, const char *name, const char *page_url,
+		    const char **out, size_t *len, char **err)
 {
 	lua_State *L = t->L;
 	int ctx = lua_gettop(L);
 	t->depth = 0;
 	for (const char *p = page_url ? page_url : ""; *p; p++)
 		t->depth += *p == '/';
+	S_url_depth(t);
 	t->level = 0;
+	t->taken = 0;
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_RENDER);
 	lua_pushstring(L, name);
 	lua_pushvalue(L, ctx);
@@ -757,21 +766,37 @@ int tpl_render(struct tpl *t, const char *name, const char *page_url,
 		const char *msg = rc != LUA_OK ? lua_tostring(L, -1) : "template output unbalanced";
 		*err = xstrdup(msg ? msg : "template error (not a string)");
 		*out = NULL;
+		*len = 0;
 		t->level = 0;
 		lua_settop(L, ctx - 1);
 		return -1;
 	}
-	/* The page, straight from its buffer; the next one starts at the
-	 * size of this one. */
+	/* The page, straight from its buffer, which the next page reuses. */
 	struct buf *page = &t->out[0];
-	t->last = page->len;
-	if (page->cap)
-		page->data[page->len] = '\0';
-	*out = buf_detach(page);
-	buf_grow(page, t->last + t->last / 4);
+	if (t->taken && page->len > t->taken && page->len - t->taken > t->wrap)
+		t->wrap = page->len - t->taken;
+	if (!page->cap)
+		buf_grow(page, 0);
+	page->data[page->len] = '\0';
+	*out = page->data;
+	*len = page->len;
 	*err = NULL;
 	t->level = 0;
 	lua_settop(L, ctx - 1);
+	return 0;
+}
+
+int tpl_render(struct tpl *t, const char *name, const char *page_url,
+	       char **out, char **err)
+{
+	const char *view;
+	size_t len;
+	if (tpl_render_view(t, name, page_url, &view, &len, err) < 0) {
+		*out = NULL;
+		return -1;
+	}
+	*out = xmalloc(len + 1);
+	memcpy(*out, view, len + 1);
 	return 0;
 }
 
