@@ -110,6 +110,19 @@ static void S_put_html(struct buf *b, const char *s, size_t len)
 		buf_put_html(b, s + n, len - n);
 }
 
+/* Appends the integer v as tostring() prints it. */
+static void S_put_integer(struct buf *b, lua_Integer v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	lua_Unsigned u = v < 0 ? 0u - (lua_Unsigned)v : (lua_Unsigned)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (v < 0)
+		*--p = '-';
+	S_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 /* The raw string of the value at idx if it is a raw-string table, else
  * NULL. (-0, +0, -) */
 static const char *S_safe_string(lua_State *L, int idx, int safe_mt, size_t *len)
@@ -201,16 +214,23 @@ static int S_write(lua_State *L)
 	for (int i = 2; i <= n; i++, mask >>= 1) {
 		int escape = (int)(mask & 1);
 		size_t len;
-		/* Strings, and numbers as tostring() writes them. */
-		const char *s = lua_tolstring(L, i, &len);
-		if (s) {
+		const char *s;
+		int type = lua_type(L, i);
+		if (type == LUA_TSTRING) {
+			s = lua_tolstring(L, i, &len);
 			if (escape)
 				S_put_html(b, s, len);
 			else
 				S_put(b, s, len);
 			continue;
 		}
-		switch (lua_type(L, i)) {
+		switch (type) {
+		case LUA_TNUMBER:
+			if (lua_isinteger(L, i)) {
+				S_put_integer(b, lua_tointeger(L, i));
+				continue;
+			}
+			break;
 		case LUA_TNIL:
 			if (escape)
 				continue;
@@ -225,8 +245,8 @@ static int S_write(lua_State *L)
 		default:
 			break;
 		}
-		/* Booleans, other tables: what tostring() gives; a __tostring
-		 * may render a partial, moving the buffers. */
+		/* Numbers, booleans, other tables: what tostring() gives; a
+		 * __tostring may render a partial, moving the buffers. */
 		s = luaL_tolstring(L, i, &len);
 		b = S_current(L, t);
 		if (escape)
