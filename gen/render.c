@@ -196,7 +196,11 @@ static void S_history(lua_State *L, const struct entry *e, const struct config *
 static void S_entry_table(lua_State *L, const struct entry *e,
 			  const struct render_opts *o, const struct shared *sh)
 {
-	lua_createtable(L, 0, 24);
+	/* Sized for its fields (those set here and by S_site_table), so that
+	 * the table is neither resized nor bigger than it needs. */
+	int nrec = 16 + (*o->cfg->source_url != 0) + (e->hist.known != 0)
+		   - !e->prev - !e->next;
+	lua_createtable(L, 0, nrec);
 	S_setstr(L, "id", e->id);
 	S_setstr(L, "title", e->title);
 	S_setstr(L, "summary", e->summary);
