@@ -325,14 +325,13 @@ static void S_site_table(lua_State *L, const struct render_opts *o)
 		lua_setfield(L, -2, "see_also");
 		S_entry_list(L, E, e->backlinks, e->nbacklinks);
 		lua_setfield(L, -2, "backlinks");
-		struct entry *pn[2] = { e->prev, e->next };
-		for (int k = 0; k < 2; k++) {
-			if (!pn[k])
-				continue;
-			S_entry_list(L, E, &pn[k], 1);
-			lua_rawgeti(L, -1, 1);
-			lua_setfield(L, -3, k ? "next" : "prev");
-			lua_pop(L, 1);
+		if (e->prev) {
+			lua_rawgeti(L, E, (lua_Integer)e->prev->index + 1);
+			lua_setfield(L, -2, "prev");
+		}
+		if (e->next) {
+			lua_rawgeti(L, E, (lua_Integer)e->next->index + 1);
+			lua_setfield(L, -2, "next");
 		}
 		lua_pop(L, 1);
 	}
