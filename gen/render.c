@@ -394,17 +394,32 @@ static void S_site_table(lua_State *L, const struct render_opts *o)
 	lua_settop(L, sh.tags);
 }
 
+/* Sets page.toc, a list of {level, text, anchor}: the field names are
+ * pushed once and set with lua_rawset(), the cheapest way in for a page's
+ * worth of small tables. */
 static void S_toc(lua_State *L, const struct entry *e)
 {
+	lua_pushliteral(L, "level");
+	lua_pushliteral(L, "text");
+	lua_pushliteral(L, "anchor");
+	int k = lua_gettop(L) - 2;
 	lua_createtable(L, (int)e->nheadings, 0);
 	for (size_t i = 0; i < e->nheadings; i++) {
+		const struct heading *h = &e->headings[i];
 		lua_createtable(L, 0, 3);
-		lua_pushinteger(L, e->headings[i].level);
-		lua_setfield(L, -2, "level");
-		S_setstr(L, "text", e->headings[i].text);
-		S_setstr(L, "anchor", e->headings[i].anchor);
+		lua_pushvalue(L, k);
+		lua_pushinteger(L, h->level);
+		lua_rawset(L, -3);
+		lua_pushvalue(L, k + 1);
+		lua_pushlstring(L, h->text, strlen(h->text));
+		lua_rawset(L, -3);
+		lua_pushvalue(L, k + 2);
+		lua_pushlstring(L, h->anchor, strlen(h->anchor));
+		lua_rawset(L, -3);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
+	lua_replace(L, k);
+	lua_settop(L, k);
 	lua_setfield(L, -2, "toc");
 }
 
