@@ -47,6 +47,14 @@ struct tpl {
 	struct pool *pool; /* L's memory */
 	struct buf spare[8]; /* buffers of collected take() results, for reuse */
 	int nspare;
+	struct outbuf *live; /* take() results not collected yet */
+};
+
+/* A take() result: a Lua full userdata, listed in its struct tpl until
+ * it is collected, so that tpl_free() can release the buffer. */
+struct outbuf {
+	struct buf b; /* first: read as a struct buf */
+	struct outbuf *prev, *next;
 };
 
 static const char prelude[] =
@@ -294,8 +302,14 @@ static int S_take(lua_State *L)
 {
 	struct tpl *t = S_tpl(L);
 	struct buf *cur = S_current(L, t);
-	struct buf *b = lua_newuserdatauv(L, sizeof(*b), 0);
+	struct outbuf *ob = lua_newuserdatauv(L, sizeof(*ob), 0);
+	struct buf *b = &ob->b;
 	*b = *cur;
+	ob->prev = NULL;
+	ob->next = t->live;
+	if (t->live)
+		t->live->prev = ob;
+	t->live = ob;
 	if (t->nspare)
 		*cur = t->spare[--t->nspare];
 	else
@@ -313,7 +327,17 @@ static int S_take(lua_State *L)
 static int S_output_gc(lua_State *L)
 {
 	struct tpl *t = S_tpl(L);
-	struct buf *b = lua_touserdata(L, 1);
+	struct outbuf *ob = lua_touserdata(L, 1);
+	struct buf *b = &ob->b;
+	if (ob->prev || t->live == ob) {
+		if (ob->prev)
+			ob->prev->next = ob->next;
+		else
+			t->live = ob->next;
+		if (ob->next)
+			ob->next->prev = ob->prev;
+		ob->prev = ob->next = NULL;
+	}
 	if (b->cap && t->nspare < (int)(sizeof(t->spare) / sizeof(t->spare[0])))
 		t->spare[t->nspare++] = *b;
 	else
@@ -435,17 +459,67 @@ lua_State *tpl_sandbox_new(void)
  * A template state makes and drops hundreds of small objects per page
  * (strings, tables, closures), from one thread. They come from free lists
  * by size class, carved from slabs that are freed with the state; bigger
- * blocks come from malloc.
+ * blocks come from malloc, listed in the pool. The pool owns all of the
+ * state's memory, so that the state can be dropped with the pool without
+ * lua_close() freeing its objects one by one.
  */
 #define POOL_GRAIN 16
 #define POOL_CLASSES 32 /* blocks of 16, 32, ..., 512 bytes */
 #define POOL_SLAB (64 * 1024)
 
+/* The header of a malloc'ed block: 16 bytes, which keeps the block
+ * aligned as malloc aligns. */
+struct big {
+	struct big *prev, *next;
+};
+
 struct pool {
 	void *free[POOL_CLASSES + 1]; /* by class; a free block holds the next */
 	char *cur, *end;              /* the unused rest of the newest slab */
 	void *slabs;                  /* slabs, linked through their first word */
+	struct big bigs;              /* malloc'ed blocks: a ring through this */
 };
+
+static void S_pool_init(struct pool *p)
+{
+	p->bigs.prev = p->bigs.next = &p->bigs;
+}
+
+static void S_big_link(struct pool *p, struct big *h)
+{
+	h->prev = &p->bigs;
+	h->next = p->bigs.next;
+	h->next->prev = h;
+	p->bigs.next = h;
+}
+
+static void S_big_unlink(struct big *h)
+{
+	h->prev->next = h->next;
+	h->next->prev = h->prev;
+}
+
+static void *S_big_alloc(struct pool *p, size_t n)
+{
+	struct big *h = malloc(sizeof(*h) + n);
+	if (!h)
+		return NULL;
+	S_big_link(p, h);
+	return h + 1;
+}
+
+static void *S_big_realloc(struct pool *p, void *b, size_t n)
+{
+	struct big *h = (struct big *)b - 1;
+	S_big_unlink(h);
+	struct big *nh = realloc(h, sizeof(*h) + n);
+	if (!nh) {
+		S_big_link(p, h);
+		return NULL;
+	}
+	S_big_link(p, nh);
+	return nh + 1;
+}
 
 /* The class of a block of n bytes, 0 for malloc'ed ones. */
 static inline size_t S_class(size_t n)
@@ -479,7 +553,9 @@ static void S_pool_put(struct pool *p, void *b, size_t osize)
 {
 	size_t c = S_class(osize);
 	if (!c) {
-		free(b);
+		struct big *h = (struct big *)b - 1;
+		S_big_unlink(h);
+		free(h);
 		return;
 	}
 	*(void **)b = p->free[c];
@@ -501,8 +577,8 @@ static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	if (ptr && oc == nc && (oc || nsize == osize))
 		return ptr;
 	if (ptr && !oc && !nc)
-		return realloc(ptr, nsize);
-	void *b = nc ? S_pool_get(p, nc) : malloc(nsize);
+		return S_big_realloc(p, ptr, nsize);
+	void *b = nc ? S_pool_get(p, nc) : S_big_alloc(p, nsize);
 	if (b && ptr) {
 		memcpy(b, ptr, osize < nsize ? osize : nsize);
 		S_pool_put(p, ptr, osize);
@@ -512,6 +588,11 @@ static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 
 static void S_pool_release(struct pool *p)
 {
+	while (p->bigs.next != &p->bigs) {
+		struct big *h = p->bigs.next;
+		S_big_unlink(h);
+		free(h);
+	}
 	while (p->slabs) {
 		void *next = *(void **)p->slabs;
 		free(p->slabs);
@@ -701,6 +782,7 @@ static int S_loader(lua_State *L)
 struct tpl *tpl_new(const char *dir)
 {
 	struct pool *pool = xcalloc(1, sizeof(*pool));
+	S_pool_init(pool);
 	lua_State *L = lua_newstate(S_alloc, pool);
 	if (L)
 		lua_atpanic(L, S_panic);
@@ -824,7 +906,13 @@ void tpl_free(struct tpl *t)
 {
 	if (!t)
 		return;
-	lua_close(t->L);
+	/* The state goes with its pool, all at once (no finalizers run:
+	 * the only ones that matter, take()'s, are done here). */
+	while (t->live) {
+		struct outbuf *ob = t->live;
+		t->live = ob->next;
+		buf_release(&ob->b);
+	}
 	S_pool_release(t->pool);
 	free(t->pool);
 	while (t->nspare)
