@@ -445,9 +445,12 @@ static void S_page_table(lua_State *L, int site, const struct page *p,
 		lua_getfield(L, site, "entries");
 		lua_rawgeti(L, -1, (lua_Integer)p->idx + 1);
 		lua_remove(L, -2);
+		/* the entry's own strings, not new copies */
+		lua_getfield(L, -1, "title");
+		lua_setfield(L, -3, "title");
+		lua_getfield(L, -1, "summary");
+		lua_setfield(L, -3, "description");
 		lua_setfield(L, -2, "entry");
-		S_setstr(L, "title", e->title);
-		S_setstr(L, "description", e->summary);
 		S_setstr(L, "body", e->html);
 		S_toc(L, e);
 		lua_getfield(L, site, "section");
