@@ -59,9 +59,14 @@ char *render_expand(const char *tmpl, const char *path)
 	return buf_detach(&b);
 }
 
+/* lua_pushlstring() rather than lua_pushstring(): the latter goes through
+ * Lua's string cache by address, where every value would push out the
+ * field names that lua_setfield() finds there. */
 static void S_setstr(lua_State *L, const char *k, const char *v)
 {
-	lua_pushstring(L, v ? v : "");
+	if (!v)
+		v = "";
+	lua_pushlstring(L, v, strlen(v));
 	lua_setfield(L, -2, k);
 }
 
@@ -69,26 +74,90 @@ static void S_strlist(lua_State *L, const char *k, const struct strlist *l)
 {
 	lua_createtable(L, (int)l->n, 0);
 	for (size_t i = 0; i < l->n; i++) {
-		lua_pushstring(L, l->items[i]);
+		lua_pushlstring(L, l->items[i], strlen(l->items[i]));
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	lua_setfield(L, -2, k);
 }
 
-static const char *S_tag_url(const struct tags *tags, const char *name)
+/* The index of the tag called name in tags, or -1. */
+static long S_tag_index(const struct tags *tags, const char *name)
 {
 	size_t lo = 0, hi = tags->n;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		int c = strcmp(tags->items[mid].name, name);
 		if (!c)
-			return tags->items[mid].url;
+			return (long)mid;
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return "";
+	return -1;
+}
+
+/* Pushes a new {name, url} table for a tag of an entry. */
+static void S_tag_ref(lua_State *L, const char *name, const char *url)
+{
+	lua_createtable(L, 0, 2);
+	S_setstr(L, "name", name);
+	S_setstr(L, "url", url);
+}
+
+/*
+ * What an entry table is made of beyond the entry itself, made once per
+ * state and shared by every entry table: the {name, url} table of each
+ * tag (entries with a tag share it) and each section's name and title
+ * strings. Lives on the Lua stack while the site is built.
+ */
+struct shared {
+	int tags;         /* stack index: list of the tags' {name, url} tables */
+	int sections;     /* stack index: name, title of section i at 2i+1, 2i+2 */
+	const struct site *site;
+};
+
+static void S_shared_push(lua_State *L, struct shared *sh, const struct render_opts *o)
+{
+	const struct tags *tags = o->tags;
+	const struct site *s = o->site;
+	sh->site = s;
+	lua_createtable(L, (int)tags->n, 0);
+	sh->tags = lua_gettop(L);
+	for (size_t i = 0; i < tags->n; i++) {
+		S_tag_ref(L, tags->items[i].name, tags->items[i].url);
+		lua_rawseti(L, sh->tags, (lua_Integer)i + 1);
+	}
+	lua_createtable(L, (int)s->nsections * 2, 0);
+	sh->sections = lua_gettop(L);
+	for (size_t i = 0; i < s->nsections; i++) {
+		const char *name = s->sections[i].name;
+		const char *title = load_section_title(name);
+		lua_pushlstring(L, name, strlen(name));
+		lua_rawseti(L, sh->sections, (lua_Integer)(2 * i + 1));
+		if (!title)
+			title = "";
+		lua_pushlstring(L, title, strlen(title));
+		lua_rawseti(L, sh->sections, (lua_Integer)(2 * i + 2));
+	}
+}
+
+/* Sets the section and section_title fields of the table on top for
+ * e's section. */
+static void S_set_section(lua_State *L, const struct shared *sh, const struct entry *e)
+{
+	const struct site *s = sh->site;
+	for (size_t i = 0; i < s->nsections; i++) {
+		if (strcmp(s->sections[i].name, e->section))
+			continue;
+		lua_rawgeti(L, sh->sections, (lua_Integer)(2 * i + 1));
+		lua_setfield(L, -2, "section");
+		lua_rawgeti(L, sh->sections, (lua_Integer)(2 * i + 2));
+		lua_setfield(L, -2, "section_title");
+		return;
+	}
+	S_setstr(L, "section", e->section);
+	S_setstr(L, "section_title", load_section_title(e->section));
 }
 
 static void S_date(lua_State *L, const char *k, long long t)
@@ -126,22 +195,27 @@ static void S_history(lua_State *L, const struct entry *e, const struct config *
 
 /* Pushes a new table for e (no relations yet). */
 static void S_entry_table(lua_State *L, const struct entry *e,
-			  const struct render_opts *o)
+			  const struct render_opts *o, const struct shared *sh)
 {
-	lua_createtable(L, 0, 24);
+	/* Sized for its fields (those set here and by S_site_table), so that
+	 * the table is neither resized nor bigger than it needs. */
+	int nrec = 16 + (*o->cfg->source_url != 0) + (e->hist.known != 0)
+		   - !e->prev - !e->next;
+	lua_createtable(L, 0, nrec);
 	S_setstr(L, "id", e->id);
 	S_setstr(L, "title", e->title);
 	S_setstr(L, "summary", e->summary);
-	S_setstr(L, "section", e->section);
-	S_setstr(L, "section_title", load_section_title(e->section));
+	S_set_section(L, sh, e);
 	S_setstr(L, "url", e->url);
 	S_setstr(L, "path", e->path);
 	S_strlist(L, "languages", &e->languages);
 	lua_createtable(L, (int)e->tags.n, 0);
 	for (size_t i = 0; i < e->tags.n; i++) {
-		lua_createtable(L, 0, 2);
-		S_setstr(L, "name", e->tags.items[i]);
-		S_setstr(L, "url", S_tag_url(o->tags, e->tags.items[i]));
+		long k = S_tag_index(o->tags, e->tags.items[i]);
+		if (k >= 0)
+			lua_rawgeti(L, sh->tags, (lua_Integer)k + 1);
+		else
+			S_tag_ref(L, e->tags.items[i], "");
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	lua_setfield(L, -2, "tags");
@@ -149,11 +223,11 @@ static void S_entry_table(lua_State *L, const struct entry *e,
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field *f = &e->fields[i];
 		if (f->value) {
-			lua_pushstring(L, f->value);
+			lua_pushlstring(L, f->value, strlen(f->value));
 		} else {
 			lua_createtable(L, (int)f->list.n, 0);
 			for (size_t j = 0; j < f->list.n; j++) {
-				lua_pushstring(L, f->list.items[j]);
+				lua_pushlstring(L, f->list.items[j], strlen(f->list.items[j]));
 				lua_rawseti(L, -2, (lua_Integer)j + 1);
 			}
 		}
@@ -237,10 +311,12 @@ static void S_recent(lua_State *L, int E, const struct render_opts *o)
 static void S_site_table(lua_State *L, const struct render_opts *o)
 {
 	const struct site *s = o->site;
+	struct shared sh;
+	S_shared_push(L, &sh, o);
 	lua_createtable(L, (int)s->n, 0); /* all entries, by path */
 	int E = lua_gettop(L);
 	for (size_t i = 0; i < s->n; i++) {
-		S_entry_table(L, s->entries[i], o);
+		S_entry_table(L, s->entries[i], o, &sh);
 		lua_rawseti(L, E, (lua_Integer)i + 1);
 	}
 	for (size_t i = 0; i < s->n; i++) {
@@ -250,14 +326,13 @@ static void S_site_table(lua_State *L, const struct render_opts *o)
 		lua_setfield(L, -2, "see_also");
 		S_entry_list(L, E, e->backlinks, e->nbacklinks);
 		lua_setfield(L, -2, "backlinks");
-		struct entry *pn[2] = { e->prev, e->next };
-		for (int k = 0; k < 2; k++) {
-			if (!pn[k])
-				continue;
-			S_entry_list(L, E, &pn[k], 1);
-			lua_rawgeti(L, -1, 1);
-			lua_setfield(L, -3, k ? "next" : "prev");
-			lua_pop(L, 1);
+		if (e->prev) {
+			lua_rawgeti(L, E, (lua_Integer)e->prev->index + 1);
+			lua_setfield(L, -2, "prev");
+		}
+		if (e->next) {
+			lua_rawgeti(L, E, (lua_Integer)e->next->index + 1);
+			lua_setfield(L, -2, "next");
 		}
 		lua_pop(L, 1);
 	}
@@ -316,20 +391,36 @@ static void S_site_table(lua_State *L, const struct render_opts *o)
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	lua_setfield(L, S, "facets");
-	lua_remove(L, E);
+	lua_replace(L, sh.tags); /* leaves the site table where sh began */
+	lua_settop(L, sh.tags);
 }
 
+/* Sets page.toc, a list of {level, text, anchor}: the field names are
+ * pushed once and set with lua_rawset(), the cheapest way in for a page's
+ * worth of small tables. */
 static void S_toc(lua_State *L, const struct entry *e)
 {
+	lua_pushliteral(L, "level");
+	lua_pushliteral(L, "text");
+	lua_pushliteral(L, "anchor");
+	int k = lua_gettop(L) - 2;
 	lua_createtable(L, (int)e->nheadings, 0);
 	for (size_t i = 0; i < e->nheadings; i++) {
+		const struct heading *h = &e->headings[i];
 		lua_createtable(L, 0, 3);
-		lua_pushinteger(L, e->headings[i].level);
-		lua_setfield(L, -2, "level");
-		S_setstr(L, "text", e->headings[i].text);
-		S_setstr(L, "anchor", e->headings[i].anchor);
+		lua_pushvalue(L, k);
+		lua_pushinteger(L, h->level);
+		lua_rawset(L, -3);
+		lua_pushvalue(L, k + 1);
+		lua_pushlstring(L, h->text, strlen(h->text));
+		lua_rawset(L, -3);
+		lua_pushvalue(L, k + 2);
+		lua_pushlstring(L, h->anchor, strlen(h->anchor));
+		lua_rawset(L, -3);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
+	lua_replace(L, k);
+	lua_settop(L, k);
 	lua_setfield(L, -2, "toc");
 }
 
@@ -355,9 +446,12 @@ static void S_page_table(lua_State *L, int site, const struct page *p,
 		lua_getfield(L, site, "entries");
 		lua_rawgeti(L, -1, (lua_Integer)p->idx + 1);
 		lua_remove(L, -2);
+		/* the entry's own strings, not new copies */
+		lua_getfield(L, -1, "title");
+		lua_setfield(L, -3, "title");
+		lua_getfield(L, -1, "summary");
+		lua_setfield(L, -3, "description");
 		lua_setfield(L, -2, "entry");
-		S_setstr(L, "title", e->title);
-		S_setstr(L, "description", e->summary);
 		S_setstr(L, "body", e->html);
 		S_toc(L, e);
 		lua_getfield(L, site, "section");
@@ -433,21 +527,22 @@ static void S_render_pages(struct job *j)
 		lua_setfield(L, -2, "site");
 		S_page_table(L, site, p, o);
 		lua_setfield(L, -2, "page");
-		char *out, *err;
-		if (tpl_render(t, templates_of[p->kind], p->url, &out, &err) < 0) {
+		const char *out;
+		size_t len;
+		char *err;
+		if (tpl_render_view(t, templates_of[p->kind], p->url, &out, &len, &err) < 0) {
 			diag_add_locked(j->d, DIAG_ERROR, NULL, 0, 0, "%s", err);
 			free(err);
 			/* the same template fails for every page: stop here */
 			break;
 		}
 		char *path = path_join(o->outdir, p->url);
-		if (write_file(path, out, strlen(out)) < 0)
+		if (write_file(path, out, len) < 0)
 			diag_add_locked(j->d, DIAG_ERROR, path, 0, 0, "cannot write: %s",
 					strerror(errno));
 		else
 			__atomic_fetch_add(&j->written, 1, __ATOMIC_RELAXED);
 		free(path);
-		free(out);
 	}
 	tpl_free(t);
 }

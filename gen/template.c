@@ -24,6 +24,13 @@
 #define REG_TPL "kb.tpl"      /* registry: light userdata struct tpl * */
 #define REG_RENDER "kb.render" /* registry: the prelude's render function */
 
+/* The struct tpl of a template state, kept in the state's extra space so
+ * that the output functions find it without a Lua call. */
+static inline struct tpl *S_tpl(lua_State *L)
+{
+	return *(struct tpl **)lua_getextraspace(L);
+}
+
 /* Arguments of one _w call at most: the bits of its mask. */
 #define MAX_WRITE_ARGS 60
 
@@ -33,10 +40,21 @@ struct tpl {
 	int depth;       /* '/' count of the URL of the page being rendered */
 	struct buf *out; /* output buffers, out[level - 1] the current one */
 	int level, nout;
-	size_t last;     /* length of the last page, to presize the next */
+	size_t wrap;     /* most bytes a layout added to a page, to presize
+			  * the layout's buffer */
+	size_t taken;    /* length of the page output handed to its layout */
+	int url_depth;   /* the depth url()'s cache upvalue is for, -1 none */
 	struct pool *pool; /* L's memory */
 	struct buf spare[8]; /* buffers of collected take() results, for reuse */
 	int nspare;
+	struct outbuf *live; /* take() results not collected yet */
+};
+
+/* A take() result: a Lua full userdata, listed in its struct tpl until
+ * it is collected, so that tpl_free() can release the buffer. */
+struct outbuf {
+	struct buf b; /* first: read as a struct buf */
+	struct outbuf *prev, *next;
 };
 
 static const char prelude[] =
@@ -78,6 +96,8 @@ static const char prelude[] =
 
 #define REG_SAFE "kb.safe"    /* registry: the metatable of raw strings */
 #define REG_OUTPUT "kb.output" /* registry: the metatable of take()'s buffers */
+#define REG_URL "kb.url"       /* registry: the url() function */
+#define REG_URLS "kb.urls"     /* registry: url()'s results, by page depth */
 
 /* buf_put() without the terminating NUL (tpl_render and close() need
  * none): the output's hot path. */
@@ -192,11 +212,10 @@ static struct buf *S_current(lua_State *L, struct tpl *t)
 
 /* _w(mask, ...) appends its arguments to the current output: argument
  * i + 2 as esc() gives it when bit i of mask is set, else as tostring()
- * does. Upvalue 1 is the struct tpl, 2 the metatable of raw strings.
- * (-n, +0, e) */
+ * does. Upvalue 1 is the metatable of raw strings. (-n, +0, e) */
 static int S_write(lua_State *L)
 {
-	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	struct tpl *t = S_tpl(L);
 	lua_Integer mask = lua_tointeger(L, 1);
 	int n = lua_gettop(L);
 	struct buf *b = S_current(L, t);
@@ -225,7 +244,7 @@ static int S_write(lua_State *L)
 				continue;
 			break;
 		case LUA_TTABLE:
-			s = S_safe_string(L, i, lua_upvalueindex(2), &len);
+			s = S_safe_string(L, i, lua_upvalueindex(1), &len);
 			if (s) {
 				S_put(b, s, len);
 				continue;
@@ -247,10 +266,10 @@ static int S_write(lua_State *L)
 	return 0;
 }
 
-/* open(): starts a new output buffer. Upvalue 1 is the struct tpl. */
+/* open(): starts a new output buffer. */
 static int S_open(lua_State *L)
 {
-	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	struct tpl *t = S_tpl(L);
 	if (t->level == t->nout) {
 		if (t->nout >= 200)
 			return luaL_error(L, "templates nested too deeply");
@@ -265,10 +284,10 @@ static int S_open(lua_State *L)
 }
 
 /* close() -> the current output as a string, ending its buffer.
- * Upvalue 1 is the struct tpl. (-0, +1, e) */
+ * (-0, +1, e) */
 static int S_close(lua_State *L)
 {
-	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	struct tpl *t = S_tpl(L);
 	struct buf *b = S_current(L, t);
 	lua_pushlstring(L, b->len ? b->data : "", b->len);
 	t->level--;
@@ -277,30 +296,48 @@ static int S_close(lua_State *L)
 
 /* take() -> the current output as a full userdata holding its buffer
  * (read as a raw string by _w and esc()), ending the buffer without
- * copying it. Upvalue 1 is the struct tpl. (-0, +1, m) */
+ * copying it. The buffer that replaces it, which the layout writes into,
+ * is made as big as the layout is likely to need. (-0, +1, m) */
 static int S_take(lua_State *L)
 {
-	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
+	struct tpl *t = S_tpl(L);
 	struct buf *cur = S_current(L, t);
-	struct buf *b = lua_newuserdatauv(L, sizeof(*b), 0);
+	struct outbuf *ob = lua_newuserdatauv(L, sizeof(*ob), 0);
+	struct buf *b = &ob->b;
 	*b = *cur;
-	if (t->nspare) {
+	ob->prev = NULL;
+	ob->next = t->live;
+	if (t->live)
+		t->live->prev = ob;
+	t->live = ob;
+	if (t->nspare)
 		*cur = t->spare[--t->nspare];
-	} else {
+	else
 		buf_init(cur);
-		buf_grow(cur, b->len);
-	}
+	buf_truncate(cur, 0);
+	buf_grow(cur, b->len + t->wrap + t->wrap / 4);
+	if (t->level == 1)
+		t->taken = b->len;
 	t->level--;
 	luaL_setmetatable(L, REG_OUTPUT);
 	return 1;
 }
 
-/* __gc of take()'s buffers: the buffer is kept for the next take().
- * Upvalue 1 is the struct tpl. */
+/* __gc of take()'s buffers: the buffer is kept for the next take(). */
 static int S_output_gc(lua_State *L)
 {
-	struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
-	struct buf *b = lua_touserdata(L, 1);
+	struct tpl *t = S_tpl(L);
+	struct outbuf *ob = lua_touserdata(L, 1);
+	struct buf *b = &ob->b;
+	if (ob->prev || t->live == ob) {
+		if (ob->prev)
+			ob->prev->next = ob->next;
+		else
+			t->live = ob->next;
+		if (ob->next)
+			ob->next->prev = ob->prev;
+		ob->prev = ob->next = NULL;
+	}
 	if (b->cap && t->nspare < (int)(sizeof(t->spare) / sizeof(t->spare[0])))
 		t->spare[t->nspare++] = *b;
 	else
@@ -310,26 +347,20 @@ static int S_output_gc(lua_State *L)
 }
 
 /* url(to) -> to made relative to the current page; absolute URLs and
- * "#anchors" are returned as they are. Upvalue 1 is the struct tpl, 2 a
- * table of the results so far for each page depth. (-1, +1, m) */
+ * "#anchors" are returned as they are. Upvalue 1 is the table of the
+ * results so far for pages at the current depth (set by S_url_depth).
+ * (-1, +1, m) */
 static int S_url(lua_State *L)
 {
-	const struct tpl *t = lua_touserdata(L, lua_upvalueindex(1));
-	if (lua_type(L, 1) != LUA_TSTRING || t->depth == 0) {
+	const struct tpl *t = S_tpl(L);
+	if (t->depth == 0 || lua_type(L, 1) != LUA_TSTRING) {
 		lua_settop(L, 1);
 		return 1;
 	}
-	lua_settop(L, 1);
-	if (lua_rawgeti(L, lua_upvalueindex(2), t->depth) != LUA_TTABLE) {
-		lua_pop(L, 1);
-		lua_newtable(L);
-		lua_pushvalue(L, -1);
-		lua_rawseti(L, lua_upvalueindex(2), t->depth);
-	}
 	lua_pushvalue(L, 1);
-	if (lua_rawget(L, 2) == LUA_TSTRING)
+	if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TSTRING)
 		return 1;
-	lua_pop(L, 1);
+	lua_settop(L, 1);
 	size_t len;
 	const char *to = lua_tolstring(L, 1, &len);
 	const char *p = to;
@@ -348,8 +379,28 @@ static int S_url(lua_State *L)
 	}
 	lua_pushvalue(L, 1);
 	lua_pushvalue(L, -2);
-	lua_rawset(L, 2);
+	lua_rawset(L, lua_upvalueindex(1));
 	return 1;
+}
+
+/* Points url()'s cache upvalue at the results for pages at t->depth,
+ * kept by depth in the registry. */
+static void S_url_depth(struct tpl *t)
+{
+	lua_State *L = t->L;
+	if (t->depth == t->url_depth)
+		return;
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_URL);
+	lua_getfield(L, LUA_REGISTRYINDEX, REG_URLS);
+	if (lua_rawgeti(L, -1, t->depth) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, -3, t->depth);
+	}
+	lua_setupvalue(L, -3, 1);
+	lua_pop(L, 2);
+	t->url_depth = t->depth;
 }
 
 /* ---- the sandbox ---- */
@@ -408,17 +459,67 @@ lua_State *tpl_sandbox_new(void)
  * A template state makes and drops hundreds of small objects per page
  * (strings, tables, closures), from one thread. They come from free lists
  * by size class, carved from slabs that are freed with the state; bigger
- * blocks come from malloc.
+ * blocks come from malloc, listed in the pool. The pool owns all of the
+ * state's memory, so that the state can be dropped with the pool without
+ * lua_close() freeing its objects one by one.
  */
 #define POOL_GRAIN 16
 #define POOL_CLASSES 32 /* blocks of 16, 32, ..., 512 bytes */
 #define POOL_SLAB (64 * 1024)
 
+/* The header of a malloc'ed block: 16 bytes, which keeps the block
+ * aligned as malloc aligns. */
+struct big {
+	struct big *prev, *next;
+};
+
 struct pool {
 	void *free[POOL_CLASSES + 1]; /* by class; a free block holds the next */
 	char *cur, *end;              /* the unused rest of the newest slab */
 	void *slabs;                  /* slabs, linked through their first word */
+	struct big bigs;              /* malloc'ed blocks: a ring through this */
 };
+
+static void S_pool_init(struct pool *p)
+{
+	p->bigs.prev = p->bigs.next = &p->bigs;
+}
+
+static void S_big_link(struct pool *p, struct big *h)
+{
+	h->prev = &p->bigs;
+	h->next = p->bigs.next;
+	h->next->prev = h;
+	p->bigs.next = h;
+}
+
+static void S_big_unlink(struct big *h)
+{
+	h->prev->next = h->next;
+	h->next->prev = h->prev;
+}
+
+static void *S_big_alloc(struct pool *p, size_t n)
+{
+	struct big *h = malloc(sizeof(*h) + n);
+	if (!h)
+		return NULL;
+	S_big_link(p, h);
+	return h + 1;
+}
+
+static void *S_big_realloc(struct pool *p, void *b, size_t n)
+{
+	struct big *h = (struct big *)b - 1;
+	S_big_unlink(h);
+	struct big *nh = realloc(h, sizeof(*h) + n);
+	if (!nh) {
+		S_big_link(p, h);
+		return NULL;
+	}
+	S_big_link(p, nh);
+	return nh + 1;
+}
 
 /* The class of a block of n bytes, 0 for malloc'ed ones. */
 static inline size_t S_class(size_t n)
@@ -452,7 +553,9 @@ static void S_pool_put(struct pool *p, void *b, size_t osize)
 {
 	size_t c = S_class(osize);
 	if (!c) {
-		free(b);
+		struct big *h = (struct big *)b - 1;
+		S_big_unlink(h);
+		free(h);
 		return;
 	}
 	*(void **)b = p->free[c];
@@ -474,8 +577,8 @@ static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	if (ptr && oc == nc && (oc || nsize == osize))
 		return ptr;
 	if (ptr && !oc && !nc)
-		return realloc(ptr, nsize);
-	void *b = nc ? S_pool_get(p, nc) : malloc(nsize);
+		return S_big_realloc(p, ptr, nsize);
+	void *b = nc ? S_pool_get(p, nc) : S_big_alloc(p, nsize);
 	if (b && ptr) {
 		memcpy(b, ptr, osize < nsize ? osize : nsize);
 		S_pool_put(p, ptr, osize);
@@ -485,6 +588,11 @@ static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 
 static void S_pool_release(struct pool *p)
 {
+	while (p->bigs.next != &p->bigs) {
+		struct big *h = p->bigs.next;
+		S_big_unlink(h);
+		free(h);
+	}
 	while (p->slabs) {
 		void *next = *(void **)p->slabs;
 		free(p->slabs);
@@ -674,6 +782,7 @@ static int S_loader(lua_State *L)
 struct tpl *tpl_new(const char *dir)
 {
 	struct pool *pool = xcalloc(1, sizeof(*pool));
+	S_pool_init(pool);
 	lua_State *L = lua_newstate(S_alloc, pool);
 	if (L)
 		lua_atpanic(L, S_panic);
@@ -687,6 +796,8 @@ struct tpl *tpl_new(const char *dir)
 	t->L = L;
 	t->pool = pool;
 	t->dir = xstrdup(dir);
+	t->url_depth = -1;
+	*(struct tpl **)lua_getextraspace(L) = t;
 	lua_pushlightuserdata(L, t);
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_TPL);
 	lua_newtable(L); /* the metatable of raw strings */
@@ -700,28 +811,26 @@ struct tpl *tpl_new(const char *dir)
 	lua_setglobal(L, "esc");
 	lua_pop(L, 1);
 	luaL_newmetatable(L, REG_OUTPUT);
-	lua_pushlightuserdata(L, t);
-	lua_pushcclosure(L, S_output_gc, 1);
+	lua_pushcfunction(L, S_output_gc);
 	lua_setfield(L, -2, "__gc");
 	lua_pop(L, 1);
-	lua_pushlightuserdata(L, t);
-	lua_newtable(L); /* url()'s results, by page depth */
-	lua_pushcclosure(L, S_url, 2);
+	lua_newtable(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, REG_URLS);
+	lua_pushnil(L); /* set by S_url_depth() before each page */
+	lua_pushcclosure(L, S_url, 1);
+	lua_pushvalue(L, -1);
+	lua_setfield(L, LUA_REGISTRYINDEX, REG_URL);
 	lua_setglobal(L, "url");
 	if (luaL_loadbufferx(L, prelude, sizeof(prelude) - 1, "=prelude", "t") != LUA_OK)
 		goto fail;
 	lua_pushcfunction(L, S_loader);
 	lua_pushglobaltable(L);
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_SAFE);
-	lua_pushlightuserdata(L, t);
-	lua_pushcclosure(L, S_open, 1);
-	lua_pushlightuserdata(L, t);
-	lua_pushcclosure(L, S_close, 1);
-	lua_pushlightuserdata(L, t);
+	lua_pushcfunction(L, S_open);
+	lua_pushcfunction(L, S_close);
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_SAFE);
-	lua_pushcclosure(L, S_write, 2);
-	lua_pushlightuserdata(L, t);
-	lua_pushcclosure(L, S_take, 1);
+	lua_pushcclosure(L, S_write, 1);
+	lua_pushcfunction(L, S_take);
 	if (lua_pcall(L, 7, 1, 0) != LUA_OK)
 		goto fail;
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_RENDER);
@@ -740,15 +849,17 @@ struct lua_State *tpl_state(struct tpl *t)
 	return t->L;
 }
 
-int tpl_render(struct tpl *t, const char *name, const char *page_url,
-	       char **out, char **err)
+int tpl_render_view(struct tpl *t, const char *name, const char *page_url,
+		    const char **out, size_t *len, char **err)
 {
 	lua_State *L = t->L;
 	int ctx = lua_gettop(L);
 	t->depth = 0;
 	for (const char *p = page_url ? page_url : ""; *p; p++)
 		t->depth += *p == '/';
+	S_url_depth(t);
 	t->level = 0;
+	t->taken = 0;
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_RENDER);
 	lua_pushstring(L, name);
 	lua_pushvalue(L, ctx);
@@ -757,21 +868,37 @@ int tpl_render(struct tpl *t, const char *name, const char *page_url,
 		const char *msg = rc != LUA_OK ? lua_tostring(L, -1) : "template output unbalanced";
 		*err = xstrdup(msg ? msg : "template error (not a string)");
 		*out = NULL;
+		*len = 0;
 		t->level = 0;
 		lua_settop(L, ctx - 1);
 		return -1;
 	}
-	/* The page, straight from its buffer; the next one starts at the
-	 * size of this one. */
+	/* The page, straight from its buffer, which the next page reuses. */
 	struct buf *page = &t->out[0];
-	t->last = page->len;
-	if (page->cap)
-		page->data[page->len] = '\0';
-	*out = buf_detach(page);
-	buf_grow(page, t->last + t->last / 4);
+	if (t->taken && page->len > t->taken && page->len - t->taken > t->wrap)
+		t->wrap = page->len - t->taken;
+	if (!page->cap)
+		buf_grow(page, 0);
+	page->data[page->len] = '\0';
+	*out = page->data;
+	*len = page->len;
 	*err = NULL;
 	t->level = 0;
 	lua_settop(L, ctx - 1);
+	return 0;
+}
+
+int tpl_render(struct tpl *t, const char *name, const char *page_url,
+	       char **out, char **err)
+{
+	const char *view;
+	size_t len;
+	if (tpl_render_view(t, name, page_url, &view, &len, err) < 0) {
+		*out = NULL;
+		return -1;
+	}
+	*out = xmalloc(len + 1);
+	memcpy(*out, view, len + 1);
 	return 0;
 }
 
@@ -779,7 +906,13 @@ void tpl_free(struct tpl *t)
 {
 	if (!t)
 		return;
-	lua_close(t->L);
+	/* The state goes with its pool, all at once (no finalizers run:
+	 * the only ones that matter, take()'s, are done here). */
+	while (t->live) {
+		struct outbuf *ob = t->live;
+		t->live = ob->next;
+		buf_release(&ob->b);
+	}
 	S_pool_release(t->pool);
 	free(t->pool);
 	while (t->nspare)

@@ -50,6 +50,13 @@ struct lua_State *tpl_state(struct tpl *t);
  */
 int tpl_render(struct tpl *t, const char *name, const char *page_url,
 	       char **out, char **err);
+/*
+ * tpl_render() without the copy: on success *out points to the page,
+ * NUL-terminated, *len bytes long, in a buffer of t that stays valid
+ * until the next render or tpl_free() (do not free it).
+ */
+int tpl_render_view(struct tpl *t, const char *name, const char *page_url,
+		    const char **out, size_t *len, char **err);
 void tpl_free(struct tpl *t);
 
 #endif
