@@ -465,6 +465,7 @@ int usage_error(const char *usage, const char *fmt, const char *arg)
 struct pf {
 	size_t n;
 	size_t next;
+	size_t batch;
 	pthread_mutex_t lock;
 	void (*fn)(size_t, void *);
 	void *arg;
@@ -476,8 +477,7 @@ static void *S_worker(void *p)
 	for (;;) {
 		pthread_mutex_lock(&pf->lock);
 		size_t i = pf->next;
-		/* Hand out small batches: cheap items, little contention. */
-		size_t end = i + 16 < pf->n ? i + 16 : pf->n;
+		size_t end = i + pf->batch < pf->n ? i + pf->batch : pf->n;
 		pf->next = end;
 		pthread_mutex_unlock(&pf->lock);
 		if (i >= pf->n)
@@ -493,7 +493,12 @@ void parallel_for(size_t n, int jobs, void (*fn)(size_t i, void *arg), void *arg
 		jobs = 1;
 	if ((size_t)jobs > n)
 		jobs = n ? (int)n : 1;
-	struct pf pf = { n, 0, PTHREAD_MUTEX_INITIALIZER, fn, arg };
+	/* Items go out in small batches (cheap items, little contention),
+	 * but never so big that a worker is left without any: with few
+	 * items, one at a time. */
+	size_t batch = n / ((size_t)jobs * 8);
+	batch = batch < 1 ? 1 : batch > 16 ? 16 : batch;
+	struct pf pf = { n, 0, batch, PTHREAD_MUTEX_INITIALIZER, fn, arg };
 	pthread_t *th = xmalloc((size_t)jobs * sizeof(*th));
 	int started = 0;
 	/* The calling thread is a worker too; a thread that cannot be

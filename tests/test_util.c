@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "util.h"
@@ -123,11 +125,69 @@ static void test_util_diags_sorted_by_file_and_line(void **state)
 	diag_release(&d);
 }
 
+/* Two items on two workers run at the same time: item 0 waits (up to
+ * five seconds) for item 1 to start, which only happens if another worker
+ * took it. Rendering hands each worker one item this way. */
+struct pf_meet {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int started1;
+	int met;
+};
+
+static void S_pf_item(size_t i, void *arg)
+{
+	struct pf_meet *m = arg;
+	pthread_mutex_lock(&m->lock);
+	if (i == 1) {
+		m->started1 = 1;
+		pthread_cond_broadcast(&m->cond);
+	} else {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 5;
+		while (!m->started1 &&
+		       pthread_cond_timedwait(&m->cond, &m->lock, &until) == 0)
+			;
+		m->met = m->started1;
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void test_util_parallel_for_few_items(void **state)
+{
+	(void)state;
+	struct pf_meet m = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+	parallel_for(2, 2, S_pf_item, &m);
+	assert_true(m.met);
+}
+
+static void S_pf_count(size_t i, void *arg)
+{
+	__atomic_fetch_add(&((int *)arg)[i], 1, __ATOMIC_RELAXED);
+}
+
+/* Every item runs exactly once, whatever the batch size works out to. */
+static void test_util_parallel_for_each_once(void **state)
+{
+	(void)state;
+	size_t sizes[] = { 0, 1, 3, 17, 100, 1000, 4099 };
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		int *hits = xcalloc(sizes[k] + 1, sizeof(*hits));
+		parallel_for(sizes[k], 3, S_pf_count, hits);
+		for (size_t i = 0; i < sizes[k]; i++)
+			assert_int_equal(hits[i], 1);
+		free(hits);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_util_slugify),
 		cmocka_unit_test(test_util_path_normalize),
+		cmocka_unit_test(test_util_parallel_for_few_items),
+		cmocka_unit_test(test_util_parallel_for_each_once),
 		cmocka_unit_test(test_util_html_escaping),
 		cmocka_unit_test(test_util_buf_grows),
 		cmocka_unit_test(test_util_edit_distance),
