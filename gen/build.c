@@ -567,7 +567,7 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 	int rc = search_index_open(&ix, path, &err);
 	for (size_t i = 0; rc == 0 && i < st->site.n; i++) {
 		S_wait_parsed(st, i);
-		const struct entry *e = st->site.entries[i];
+		struct entry *e = st->site.entries[i];
 		struct buf tags = BUF_INIT, langs = BUF_INIT;
 		for (size_t j = 0; j < e->tags.n; j++) {
 			if (j)
@@ -586,6 +586,9 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 		rc = search_index_add(ix, &doc);
 		buf_release(&tags);
 		buf_release(&langs);
+		/* Nothing else reads it: its memory goes to the pages. */
+		free(e->plain);
+		e->plain = NULL;
 	}
 	if (rc == 0)
 		rc = search_index_close(ix, &err);

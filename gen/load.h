@@ -84,7 +84,8 @@ struct entry {
 	size_t ncodes;
 	struct link_use *uses;     /* relative links to entries */
 	size_t nuses;
-	char *plain;           /* body as plain text, for search */
+	char *plain;           /* body as plain text, for search; the index
+				* writer frees it once the entry is indexed */
 	char *html;            /* rendered body; code blocks are placeholders
 				* until markdown_finish() */
 
