@@ -17,6 +17,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Bump when the schema changes; readers refuse other formats. */
 #define S_FORMAT "2"
@@ -47,22 +50,6 @@ static const char S_schema[] =
 	" WITHOUT ROWID;"
 	"CREATE TABLE keys(key TEXT NOT NULL, doc INTEGER NOT NULL,"
 	" PRIMARY KEY(key, doc)) WITHOUT ROWID;";
-
-/* Fills `keys`: the names a query must spell exactly for a page to come
- * first, its title key and "/" + the last part of its URL. Ranking reads
- * them here, not from the docs table, whose rows hold whole pages. They
- * are read from pagekeys, a temporary copy of the docs table's rowid,
- * title_key and url written while adding pages, which is much cheaper to
- * scan than docs. */
-static const char S_pagekeys[] =
-	"CREATE TEMP TABLE pagekeys(title_key TEXT, url TEXT);";
-static const char S_fill_keys[] =
-	"INSERT OR IGNORE INTO keys SELECT title_key, rowid FROM pagekeys"
-	" WHERE title_key <> '';"
-	"INSERT OR IGNORE INTO keys SELECT '/' || substr(url,"
-	" length(rtrim(url, replace(url, '/', ''))) + 1), rowid FROM pagekeys"
-	" WHERE url <> '';"
-	"DROP TABLE pagekeys;";
 
 /* ---- the unicode61 tokenizer, borrowed from FTS5 ---- */
 
@@ -228,10 +215,21 @@ static void S_vocab_release(struct S_vocab *v)
 
 /* ---- the index writer ---- */
 
+/* A row of the table `keys`: a name a query must spell exactly for page
+ * doc to come first (its title key, or "/" + the last part of its URL).
+ * Ranking reads them there, not from the docs table, whose rows hold whole
+ * pages. The writer keeps them in memory and inserts them in key order on
+ * close, which fills the table's b-tree by appending. */
+struct S_key {
+	char *key; /* owned */
+	long doc;
+};
+
 struct search_index {
 	sqlite3 *db;
 	sqlite3_stmt *insert;
-	sqlite3_stmt *insert_keys; /* into pagekeys */
+	struct S_key *keys; /* rows of `keys`, written sorted on close */
+	size_t nkeys, keys_cap;
 	struct S_tokenizer tok;
 	struct S_vocab vocab;
 	long ndocs;
@@ -543,8 +541,10 @@ static char *S_db_error(sqlite3 *db, const char *what, const char *path)
 static void S_index_free(struct search_index *ix)
 {
 	sqlite3_finalize(ix->insert);
-	sqlite3_finalize(ix->insert_keys);
 	S_tokenizer_close(&ix->tok);
+	for (size_t i = 0; i < ix->nkeys; i++)
+		free(ix->keys[i].key);
+	free(ix->keys);
 	sqlite3_close(ix->db);
 	if (ix->tmp_path)
 		unlink(ix->tmp_path);
@@ -593,12 +593,7 @@ int search_index_open(struct search_index **out, const char *db_path,
 			       "INSERT INTO docs(rowid, title, tags, summary,"
 			       " body, languages, section, url, path, title_key)"
 			       " VALUES(?,?,?,?,?,?,?,?,?,?)",
-			       -1, &ix->insert, NULL) != SQLITE_OK ||
-	    sqlite3_exec(ix->db, S_pagekeys, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ix->db,
-			       "INSERT INTO pagekeys(rowid, title_key, url)"
-			       " VALUES(?,?,?)",
-			       -1, &ix->insert_keys, NULL) != SQLITE_OK) {
+			       -1, &ix->insert, NULL) != SQLITE_OK) {
 		*errmsg = S_db_error(ix->db, "cannot create search index",
 				     ix->tmp_path);
 		goto fail;
@@ -617,20 +612,43 @@ static inline int S_is_control(unsigned char c)
 }
 
 /* Offset of the first byte of s[0..len) that S_bind_clean replaces, or
- * len. Pages are long and nearly always clean: eight bytes are tested at a
- * time for a byte below 0x20 or equal to 0x7f, and only such words byte by
- * byte (their '\n' and '\t' stay). */
+ * len. Pages are long and nearly always clean, so many bytes are tested at
+ * once for a byte below 0x20 or equal to 0x7f, and only a block with one
+ * byte by byte (its '\n' and '\t' stay): 32 bytes at a time with SSE2,
+ * otherwise eight. */
 static size_t S_first_control(const char *s, size_t len)
 {
 	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
-	size_t i = 0;
+	size_t i = 0, k;
+#ifdef __SSE2__
+	/* A byte b is below 0x20 when b ^ 0x80, read as signed, is below
+	 * -0x60. */
+	const __m128i flip = _mm_set1_epi8((char)0x80);
+	const __m128i lim = _mm_set1_epi8((char)(0x20 ^ 0x80));
+	const __m128i del = _mm_set1_epi8(0x7f);
+	for (; i + 32 <= len; i += 32) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(s + i + 16));
+		__m128i ca = _mm_or_si128(
+			_mm_cmplt_epi8(_mm_xor_si128(a, flip), lim),
+			_mm_cmpeq_epi8(a, del));
+		__m128i cb = _mm_or_si128(
+			_mm_cmplt_epi8(_mm_xor_si128(b, flip), lim),
+			_mm_cmpeq_epi8(b, del));
+		if (!_mm_movemask_epi8(_mm_or_si128(ca, cb)))
+			continue;
+		for (k = i; k < i + 32; k++)
+			if (S_is_control((unsigned char)s[k]))
+				return k;
+	}
+#endif
 	for (; i + 8 <= len; i += 8) {
 		uint64_t w, d;
 		memcpy(&w, s + i, 8);
 		d = w ^ (ones * 0x7f);
 		if (!(((w - ones * 0x20) & ~w & high) | ((d - ones) & ~d & high)))
 			continue;
-		for (size_t k = i; k < i + 8; k++)
+		for (k = i; k < i + 8; k++)
 			if (S_is_control((unsigned char)s[k]))
 				return k;
 	}
@@ -659,6 +677,35 @@ static int S_bind_clean(sqlite3_stmt *st, int col, const char *s,
 			scratch->data[i] = ' ';
 	return sqlite3_bind_text(st, col, scratch->data, (int)scratch->len,
 				 SQLITE_TRANSIENT);
+}
+
+static void S_key_push(struct search_index *ix, char *key)
+{
+	if (ix->nkeys == ix->keys_cap) {
+		ix->keys_cap = ix->keys_cap ? 2 * ix->keys_cap : 256;
+		ix->keys = xrealloc(ix->keys, ix->keys_cap * sizeof(*ix->keys));
+	}
+	ix->keys[ix->nkeys].key = key;
+	ix->keys[ix->nkeys++].doc = ix->ndocs;
+}
+
+/* Keeps the current page's rows of `keys`: its title key (taken from
+ * *title_key) unless empty, and "/" + the part of its URL after the last
+ * '/' (control characters made spaces, as in the docs table) unless the
+ * URL is empty. */
+static void S_keys_add(struct search_index *ix, struct buf *title_key,
+		       const char *url)
+{
+	if (title_key->len)
+		S_key_push(ix, buf_detach(title_key));
+	if (url && *url) {
+		const char *slash = strrchr(url, '/');
+		char *key = xasprintf("/%s", slash ? slash + 1 : url);
+		for (char *c = key; *c; c++)
+			if (S_is_control((unsigned char)*c))
+				*c = ' ';
+		S_key_push(ix, key);
+	}
 }
 
 int search_index_add(struct search_index *ix, const struct search_doc *doc)
@@ -691,18 +738,8 @@ int search_index_add(struct search_index *ix, const struct search_doc *doc)
 		rc = SQLITE_ERROR;
 	ix->counting = 0;
 	sqlite3_clear_bindings(ix->insert);
-	/* The same values into pagekeys (see S_fill_keys). */
-	sqlite3_reset(ix->insert_keys);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(ix->insert_keys, 1, ix->ndocs);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(ix->insert_keys, 2, key.data, (int)key.len,
-				       SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = S_bind_clean(ix->insert_keys, 3, doc->url, &ix->scratch);
-	if (rc == SQLITE_OK && sqlite3_step(ix->insert_keys) != SQLITE_DONE)
-		rc = SQLITE_ERROR;
-	sqlite3_clear_bindings(ix->insert_keys);
+		S_keys_add(ix, &key, doc->url);
 	buf_release(&key);
 	if (rc != SQLITE_OK) {
 		ix->error = xasprintf("cannot index '%s': %s",
@@ -711,6 +748,41 @@ int search_index_add(struct search_index *ix, const struct search_doc *doc)
 		return -1;
 	}
 	return 0;
+}
+
+static int S_key_cmp(const void *a, const void *b)
+{
+	const struct S_key *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->doc > y->doc) - (x->doc < y->doc);
+}
+
+/* Writes the rows of `keys` in key order, without duplicates. */
+static int S_write_keys(struct search_index *ix)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (ix->nkeys)
+		qsort(ix->keys, ix->nkeys, sizeof(*ix->keys), S_key_cmp);
+	if (sqlite3_prepare_v2(ix->db, "INSERT INTO keys VALUES(?, ?)", -1,
+			       &st, NULL) != SQLITE_OK)
+		goto done;
+	for (size_t i = 0; i < ix->nkeys; i++) {
+		const struct S_key *k = &ix->keys[i];
+		if (i && !S_key_cmp(k, k - 1))
+			continue;
+		sqlite3_reset(st);
+		if (sqlite3_bind_text(st, 1, k->key, -1, SQLITE_STATIC) !=
+			    SQLITE_OK ||
+		    sqlite3_bind_int64(st, 2, k->doc) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_DONE)
+			goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	return rc;
 }
 
 /* Writes the vocabulary in sorted order, so the file is reproducible. */
@@ -757,7 +829,7 @@ int search_index_close(struct search_index *ix, char **errmsg)
 	/* No FTS5 'optimize': FTS5's automatic merging already keeps queries
 	 * fast, and optimize only leaves the replaced segments as free pages. */
 	if (S_write_vocab(ix) < 0 ||
-	    sqlite3_exec(ix->db, S_fill_keys, NULL, NULL, NULL) != SQLITE_OK ||
+	    S_write_keys(ix) < 0 ||
 	    sqlite3_exec(ix->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK) {
 		*errmsg = S_db_error(ix->db, "cannot write search index",
 				     ix->tmp_path);
@@ -765,8 +837,6 @@ int search_index_close(struct search_index *ix, char **errmsg)
 	}
 	sqlite3_finalize(ix->insert);
 	ix->insert = NULL;
-	sqlite3_finalize(ix->insert_keys);
-	ix->insert_keys = NULL;
 	S_tokenizer_close(&ix->tok);
 	if (sqlite3_close(ix->db) != SQLITE_OK) {
 		*errmsg = S_db_error(ix->db, "cannot write search index",

@@ -824,6 +824,83 @@ static void test_search_index_tokens_match_fts5(void **state)
 	free(path);
 }
 
+/* One row of the query on db, as a string (caller frees), or NULL. */
+static char *query_text(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	char *v = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The body test_search_index_stored_text_and_keys indexes as page n: 100 letters with one byte
+ * that may be a control character; clean is what the index must store. */
+#define NSTORED (100 * 36)
+static void stored_body(int n, char *raw, char *clean)
+{
+	static const unsigned char odd[] = { 0x7f, 0x80, 0xff, ' ' };
+	int off = n % 100, k = n / 100;
+	int ch = k < 32 ? k : odd[k - 32];
+	for (int i = 0; i < 100; i++) {
+		int x = i == off && ch ? ch : 'a' + i % 26;
+		raw[i] = (char)x;
+		clean[i] = (x < 0x20 && x != '\n' && x != '\t') || x == 0x7f
+			   ? ' ' : raw[i];
+	}
+	raw[100] = clean[100] = '\0';
+}
+
+/* Pages are stored with every control character but '\n' and '\t' made a
+ * space, wherever it is in the text, and `keys` holds each page's title
+ * key and "/" + the last part of its URL. */
+static void test_search_index_stored_text_and_keys(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_join(f->dir, "stored.sqlite"), *err = NULL, *v;
+	char raw[101], clean[101];
+	struct search_index *ix;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	struct search_doc a = { "Zeta: the Last", "", "", "", "topics", "",
+				"topics/zeta.html", "content/topics/zeta.md" };
+	struct search_doc b = { "Alpha", "", "", "", "", "text", "alpha\x01.html",
+				"content/alpha.md" };
+	struct search_doc c = { "", "", "", "", "", raw, "", "c.md" };
+	int n = 0;
+
+	assert_int_equal(search_index_open(&ix, path, &err), 0);
+	assert_int_equal(search_index_add(ix, &a), 0);
+	assert_int_equal(search_index_add(ix, &b), 0);
+	for (int i = 0; i < NSTORED; i++) {
+		stored_body(i, raw, clean);
+		assert_int_equal(search_index_add(ix, &c), 0);
+	}
+	assert_int_equal(search_index_close(ix, &err), 0);
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT body FROM docs"
+					    " WHERE rowid > 2 ORDER BY rowid",
+					    -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		stored_body(n++, raw, clean);
+		assert_string_equal((const char *)sqlite3_column_text(st, 0),
+				    clean);
+	}
+	sqlite3_finalize(st);
+	assert_int_equal(n, NSTORED);
+	v = query_text(db, "SELECT group_concat(key || '=' || doc, ',')"
+			   " FROM keys");
+	assert_non_null(v);
+	assert_string_equal(v, "/alpha .html=2,/zeta.html=1,alpha=2,"
+			       "zeta the last=1");
+	free(v);
+	sqlite3_close(db);
+	free(path);
+}
+
 static void test_search_index_reproducible_and_atomic(void **state)
 {
 	struct fixture *f = *state;
@@ -907,6 +984,7 @@ int main(void)
 		cmocka_unit_test(test_search_color),
 		cmocka_unit_test(test_search_index_reproducible_and_atomic),
 		cmocka_unit_test(test_search_index_tokens_match_fts5),
+		cmocka_unit_test(test_search_index_stored_text_and_keys),
 	};
 	return cmocka_run_group_tests_name("search", tests, setup, teardown);
 }
