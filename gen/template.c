@@ -48,6 +48,9 @@ struct tpl {
 	struct outbuf **lender; /* the take() result whose buffer out[i] is */
 	int level, nout;
 	size_t gap;      /* room left for a layout's head before a page */
+	size_t hint;     /* room made for a page: 1.5 times the last one, so
+			  * that its buffer, which its layout may go on in,
+			  * is not moved as it grows */
 	size_t wrap;     /* most bytes a layout added to a page, to presize
 			  * the layout's buffer */
 	size_t taken;    /* length of the page output handed to its layout */
@@ -234,6 +237,18 @@ static struct buf *S_current(lua_State *L, struct tpl *t)
 	return &t->out[t->level - 1];
 }
 
+/* Empties b and makes room for n bytes in it; a buffer too small is
+ * replaced, not grown, which would copy what it held. */
+static void S_reserve(struct buf *b, size_t n)
+{
+	if (b->cap > n) {
+		buf_truncate(b, 0);
+		return;
+	}
+	buf_release(b);
+	buf_grow(b, n);
+}
+
 /* Keeps b for reuse, or frees it. */
 static void S_spare(struct tpl *t, struct buf *b)
 {
@@ -251,8 +266,7 @@ static void S_replace(struct tpl *t, int i, size_t n)
 		t->out[i] = t->spare[--t->nspare];
 	else
 		buf_init(&t->out[i]);
-	buf_truncate(&t->out[i], 0);
-	buf_grow(&t->out[i], n);
+	S_reserve(&t->out[i], n);
 }
 
 /* Ends the loan of out[i]'s buffer, if lent: the buffer goes back to its
@@ -392,7 +406,7 @@ static int S_open(lua_State *L)
 	t->start[t->level] = 0;
 	if (t->level == 0 && t->gap) {
 		/* a page: room for its layout's head */
-		buf_grow(b, t->gap);
+		S_reserve(b, t->gap + t->hint);
 		b->len = t->gap;
 		t->start[0] = t->gap;
 	}
@@ -437,8 +451,7 @@ static int S_take(lua_State *L)
 		*cur = t->spare[--t->nspare];
 	else
 		buf_init(cur);
-	buf_truncate(cur, 0);
-	buf_grow(cur, ob->len + t->wrap + t->wrap / 4);
+	S_reserve(cur, ob->len + t->wrap + t->wrap / 4);
 	if (t->level == 1)
 		t->taken = ob->len;
 	t->level--;
@@ -1008,6 +1021,7 @@ int tpl_render_view(struct tpl *t, const char *name, const char *page_url,
 	page->data[page->len] = '\0';
 	*out = page->data + t->start[0];
 	*len = plen;
+	t->hint = plen + plen / 2;
 	S_give_back(t, 0);
 	*err = NULL;
 	t->level = 0;
