@@ -70,14 +70,67 @@ static void S_setstr(lua_State *L, const char *k, const char *v)
 	lua_setfield(L, -2, k);
 }
 
-static void S_strlist(lua_State *L, const char *k, const struct strlist *l)
+/*
+ * The field names of the site's and pages' tables, pushed once per state
+ * and kept on the stack (key K is at stack index keys + K): a field is
+ * then set with lua_rawset(), without lua_setfield()'s look-up of its
+ * name, the bulk of the cost of setting a field.
+ */
+enum key {
+	K_ID, K_TITLE, K_SUMMARY, K_SECTION, K_SECTION_TITLE, K_URL, K_PATH,
+	K_LANGUAGES, K_TAGS, K_FIELDS, K_NSNIPPETS, K_SNIPPETS, K_SOURCE_URL,
+	K_HISTORY, K_SEE_ALSO, K_BACKLINKS, K_PREV, K_NEXT, K_LANG, K_BADGE,
+	K_BADGE_CLASS, K_TOOLCHAIN, K_VERIFIED, K_UNCOMMITTED, K_UPDATED,
+	K_CREATED, K_COMMITS, K_CONTRIBUTORS, K_HISTORY_URL, K_NAME,
+	K_KIND, K_DESCRIPTION, K_ENTRY, K_BODY, K_TOC, K_CANONICAL, K_LEVEL,
+	K_TEXT, K_ANCHOR, K_ENTRIES, NKEYS
+};
+static const char *const key_names[NKEYS] = {
+	"id", "title", "summary", "section", "section_title", "url", "path",
+	"languages", "tags", "fields", "nsnippets", "snippets", "source_url",
+	"history", "see_also", "backlinks", "prev", "next", "lang", "badge",
+	"badge_class", "toolchain", "verified", "uncommitted", "updated",
+	"created", "commits", "contributors", "history_url", "name",
+	"kind", "description", "entry", "body", "toc", "canonical", "level",
+	"text", "anchor", "entries",
+};
+
+/* Pushes the field names; returns the stack index of the first. */
+static int S_keys_push(lua_State *L)
+{
+	luaL_checkstack(L, NKEYS + LUA_MINSTACK, "field names");
+	int keys = lua_gettop(L) + 1;
+	for (int k = 0; k < NKEYS; k++)
+		lua_pushstring(L, key_names[k]);
+	return keys;
+}
+
+/* t[key k] = the value on top, popped; t is the table below it. */
+static inline void S_setk(lua_State *L, int keys, enum key k)
+{
+	lua_pushvalue(L, keys + (int)k);
+	lua_insert(L, -2);
+	lua_rawset(L, -3);
+}
+
+/* t[key k] = v ("" for NULL), t the table on top. */
+static void S_setkstr(lua_State *L, int keys, enum key k, const char *v)
+{
+	if (!v)
+		v = "";
+	lua_pushvalue(L, keys + (int)k);
+	lua_pushlstring(L, v, strlen(v));
+	lua_rawset(L, -3);
+}
+
+/* Pushes a new list of the strings of l. */
+static void S_strlist(lua_State *L, const struct strlist *l)
 {
 	lua_createtable(L, (int)l->n, 0);
 	for (size_t i = 0; i < l->n; i++) {
 		lua_pushlstring(L, l->items[i], strlen(l->items[i]));
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
-	lua_setfield(L, -2, k);
 }
 
 /* The index of the tag called name in tags, or -1. */
@@ -98,11 +151,11 @@ static long S_tag_index(const struct tags *tags, const char *name)
 }
 
 /* Pushes a new {name, url} table for a tag of an entry. */
-static void S_tag_ref(lua_State *L, const char *name, const char *url)
+static void S_tag_ref(lua_State *L, int keys, const char *name, const char *url)
 {
 	lua_createtable(L, 0, 2);
-	S_setstr(L, "name", name);
-	S_setstr(L, "url", url);
+	S_setkstr(L, keys, K_NAME, name);
+	S_setkstr(L, keys, K_URL, url);
 }
 
 /*
@@ -114,6 +167,7 @@ static void S_tag_ref(lua_State *L, const char *name, const char *url)
 struct shared {
 	int tags;         /* stack index: list of the tags' {name, url} tables */
 	int sections;     /* stack index: name, title of section i at 2i+1, 2i+2 */
+	int keys;         /* stack index of the field names (S_keys_push) */
 	const struct site *site;
 };
 
@@ -125,7 +179,7 @@ static void S_shared_push(lua_State *L, struct shared *sh, const struct render_o
 	lua_createtable(L, (int)tags->n, 0);
 	sh->tags = lua_gettop(L);
 	for (size_t i = 0; i < tags->n; i++) {
-		S_tag_ref(L, tags->items[i].name, tags->items[i].url);
+		S_tag_ref(L, sh->keys, tags->items[i].name, tags->items[i].url);
 		lua_rawseti(L, sh->tags, (lua_Integer)i + 1);
 	}
 	lua_createtable(L, (int)s->nsections * 2, 0);
@@ -151,16 +205,16 @@ static void S_set_section(lua_State *L, const struct shared *sh, const struct en
 		if (strcmp(s->sections[i].name, e->section))
 			continue;
 		lua_rawgeti(L, sh->sections, (lua_Integer)(2 * i + 1));
-		lua_setfield(L, -2, "section");
+		S_setk(L, sh->keys, K_SECTION);
 		lua_rawgeti(L, sh->sections, (lua_Integer)(2 * i + 2));
-		lua_setfield(L, -2, "section_title");
+		S_setk(L, sh->keys, K_SECTION_TITLE);
 		return;
 	}
-	S_setstr(L, "section", e->section);
-	S_setstr(L, "section_title", load_section_title(e->section));
+	S_setkstr(L, sh->keys, K_SECTION, e->section);
+	S_setkstr(L, sh->keys, K_SECTION_TITLE, load_section_title(e->section));
 }
 
-static void S_date(lua_State *L, const char *k, long long t)
+static void S_date(lua_State *L, int keys, enum key k, long long t)
 {
 	if (t <= 0)
 		return;
@@ -169,28 +223,30 @@ static void S_date(lua_State *L, const char *k, long long t)
 	gmtime_r(&tt, &tm);
 	char b[32];
 	strftime(b, sizeof(b), "%Y-%m-%d", &tm);
-	S_setstr(L, k, b);
+	S_setkstr(L, keys, k, b);
 }
 
-static void S_history(lua_State *L, const struct entry *e, const struct config *cfg)
+static void S_history(lua_State *L, int keys, const struct entry *e,
+		      const struct config *cfg)
 {
 	const struct entry_history *h = &e->hist;
 	if (!h->known)
 		return;
-	lua_newtable(L);
+	lua_createtable(L, 0, 6);
 	lua_pushboolean(L, h->uncommitted);
-	lua_setfield(L, -2, "uncommitted");
-	S_date(L, "updated", h->last);
-	S_date(L, "created", h->first);
+	S_setk(L, keys, K_UNCOMMITTED);
+	S_date(L, keys, K_UPDATED, h->last);
+	S_date(L, keys, K_CREATED, h->first);
 	lua_pushinteger(L, h->commits);
-	lua_setfield(L, -2, "commits");
-	S_strlist(L, "contributors", &h->contributors);
+	S_setk(L, keys, K_COMMITS);
+	S_strlist(L, &h->contributors);
+	S_setk(L, keys, K_CONTRIBUTORS);
 	if (*cfg->history_url) {
 		char *u = render_expand(cfg->history_url, e->path);
-		S_setstr(L, "history_url", u);
+		S_setkstr(L, keys, K_HISTORY_URL, u);
 		free(u);
 	}
-	lua_setfield(L, -2, "history");
+	S_setk(L, keys, K_HISTORY);
 }
 
 /* Pushes a new table for e (no relations yet). */
@@ -201,61 +257,58 @@ static void S_entry_table(lua_State *L, const struct entry *e,
 	 * the table is neither resized nor bigger than it needs. */
 	int nrec = 16 + (*o->cfg->source_url != 0) + (e->hist.known != 0)
 		   - !e->prev - !e->next;
+	int keys = sh->keys;
 	lua_createtable(L, 0, nrec);
-	S_setstr(L, "id", e->id);
-	S_setstr(L, "title", e->title);
-	S_setstr(L, "summary", e->summary);
+	S_setkstr(L, keys, K_ID, e->id);
+	S_setkstr(L, keys, K_TITLE, e->title);
+	S_setkstr(L, keys, K_SUMMARY, e->summary);
 	S_set_section(L, sh, e);
-	S_setstr(L, "url", e->url);
-	S_setstr(L, "path", e->path);
-	S_strlist(L, "languages", &e->languages);
+	S_setkstr(L, keys, K_URL, e->url);
+	S_setkstr(L, keys, K_PATH, e->path);
+	S_strlist(L, &e->languages);
+	S_setk(L, keys, K_LANGUAGES);
 	lua_createtable(L, (int)e->tags.n, 0);
 	for (size_t i = 0; i < e->tags.n; i++) {
 		long k = S_tag_index(o->tags, e->tags.items[i]);
 		if (k >= 0)
 			lua_rawgeti(L, sh->tags, (lua_Integer)k + 1);
 		else
-			S_tag_ref(L, e->tags.items[i], "");
+			S_tag_ref(L, keys, e->tags.items[i], "");
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
-	lua_setfield(L, -2, "tags");
-	lua_newtable(L);
+	S_setk(L, keys, K_TAGS);
+	lua_createtable(L, 0, (int)e->nfields);
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field *f = &e->fields[i];
-		if (f->value) {
+		if (f->value)
 			lua_pushlstring(L, f->value, strlen(f->value));
-		} else {
-			lua_createtable(L, (int)f->list.n, 0);
-			for (size_t j = 0; j < f->list.n; j++) {
-				lua_pushlstring(L, f->list.items[j], strlen(f->list.items[j]));
-				lua_rawseti(L, -2, (lua_Integer)j + 1);
-			}
-		}
+		else
+			S_strlist(L, &f->list);
 		lua_setfield(L, -2, f->key);
 	}
-	lua_setfield(L, -2, "fields");
+	S_setk(L, keys, K_FIELDS);
 	lua_pushinteger(L, (lua_Integer)e->nsnippets);
-	lua_setfield(L, -2, "nsnippets");
+	S_setk(L, keys, K_NSNIPPETS);
 	lua_createtable(L, (int)e->nsnippets, 0);
 	for (size_t i = 0; i < e->nsnippets; i++) {
 		const struct snippet *sn = e->snippets[i];
 		lua_createtable(L, 0, 5);
-		S_setstr(L, "lang", sn->lang);
-		S_setstr(L, "badge", snippet_badge(sn));
-		S_setstr(L, "badge_class", snippet_badge_class(sn));
+		S_setkstr(L, keys, K_LANG, sn->lang);
+		S_setkstr(L, keys, K_BADGE, snippet_badge(sn));
+		S_setkstr(L, keys, K_BADGE_CLASS, snippet_badge_class(sn));
 		if (snippet_toolchain(sn))
-			S_setstr(L, "toolchain", snippet_toolchain(sn));
+			S_setkstr(L, keys, K_TOOLCHAIN, snippet_toolchain(sn));
 		if (snippet_verified_date(sn))
-			S_setstr(L, "verified", snippet_verified_date(sn));
+			S_setkstr(L, keys, K_VERIFIED, snippet_verified_date(sn));
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
-	lua_setfield(L, -2, "snippets");
+	S_setk(L, keys, K_SNIPPETS);
 	if (*o->cfg->source_url) {
 		char *u = render_expand(o->cfg->source_url, e->path);
-		S_setstr(L, "source_url", u);
+		S_setkstr(L, keys, K_SOURCE_URL, u);
 		free(u);
 	}
-	S_history(L, e, o->cfg);
+	S_history(L, keys, e, o->cfg);
 }
 
 /* Pushes a list of the entry tables of arr; E is the stack index of the
@@ -308,10 +361,11 @@ static void S_recent(lua_State *L, int E, const struct render_opts *o)
 }
 
 /* Builds the `site` table and leaves it on the stack. */
-static void S_site_table(lua_State *L, const struct render_opts *o)
+static void S_site_table(lua_State *L, int keys, const struct render_opts *o)
 {
 	const struct site *s = o->site;
 	struct shared sh;
+	sh.keys = keys;
 	S_shared_push(L, &sh, o);
 	lua_createtable(L, (int)s->n, 0); /* all entries, by path */
 	int E = lua_gettop(L);
@@ -323,16 +377,16 @@ static void S_site_table(lua_State *L, const struct render_opts *o)
 		const struct entry *e = s->entries[i];
 		lua_rawgeti(L, E, (lua_Integer)i + 1);
 		S_entry_list(L, E, e->see, e->nsee);
-		lua_setfield(L, -2, "see_also");
+		S_setk(L, keys, K_SEE_ALSO);
 		S_entry_list(L, E, e->backlinks, e->nbacklinks);
-		lua_setfield(L, -2, "backlinks");
+		S_setk(L, keys, K_BACKLINKS);
 		if (e->prev) {
 			lua_rawgeti(L, E, (lua_Integer)e->prev->index + 1);
-			lua_setfield(L, -2, "prev");
+			S_setk(L, keys, K_PREV);
 		}
 		if (e->next) {
 			lua_rawgeti(L, E, (lua_Integer)e->next->index + 1);
-			lua_setfield(L, -2, "next");
+			S_setk(L, keys, K_NEXT);
 		}
 		lua_pop(L, 1);
 	}
@@ -395,33 +449,22 @@ static void S_site_table(lua_State *L, const struct render_opts *o)
 	lua_settop(L, sh.tags);
 }
 
-/* Sets page.toc, a list of {level, text, anchor}: the field names are
- * pushed once and set with lua_rawset(), the cheapest way in for a page's
- * worth of small tables. */
-static void S_toc(lua_State *L, const struct entry *e)
+/* Sets page.toc, a list of {level, text, anchor}, in the table on top. */
+static void S_toc(lua_State *L, int keys, const struct entry *e)
 {
-	lua_pushliteral(L, "level");
-	lua_pushliteral(L, "text");
-	lua_pushliteral(L, "anchor");
-	int k = lua_gettop(L) - 2;
+	lua_pushvalue(L, keys + K_TOC);
 	lua_createtable(L, (int)e->nheadings, 0);
 	for (size_t i = 0; i < e->nheadings; i++) {
 		const struct heading *h = &e->headings[i];
 		lua_createtable(L, 0, 3);
-		lua_pushvalue(L, k);
+		lua_pushvalue(L, keys + K_LEVEL);
 		lua_pushinteger(L, h->level);
 		lua_rawset(L, -3);
-		lua_pushvalue(L, k + 1);
-		lua_pushlstring(L, h->text, strlen(h->text));
-		lua_rawset(L, -3);
-		lua_pushvalue(L, k + 2);
-		lua_pushlstring(L, h->anchor, strlen(h->anchor));
-		lua_rawset(L, -3);
+		S_setkstr(L, keys, K_TEXT, h->text);
+		S_setkstr(L, keys, K_ANCHOR, h->anchor);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
-	lua_replace(L, k);
-	lua_settop(L, k);
-	lua_setfield(L, -2, "toc");
+	lua_rawset(L, -3);
 }
 
 static const char *const templates_of[] = {
@@ -434,30 +477,37 @@ static const char *const kinds[] = {
 };
 
 /* Pushes the page table for p. */
-static void S_page_table(lua_State *L, int site, const struct page *p,
+static void S_page_table(lua_State *L, int keys, int site, const struct page *p,
 			 const struct render_opts *o)
 {
 	lua_createtable(L, 0, 10);
-	S_setstr(L, "kind", kinds[p->kind]);
-	S_setstr(L, "url", p->url);
+	S_setkstr(L, keys, K_KIND, kinds[p->kind]);
+	S_setkstr(L, keys, K_URL, p->url);
 	switch (p->kind) {
 	case P_ENTRY: {
 		const struct entry *e = o->site->entries[p->idx];
-		lua_getfield(L, site, "entries");
+		lua_pushvalue(L, keys + K_ENTRIES);
+		lua_rawget(L, site);
 		lua_rawgeti(L, -1, (lua_Integer)p->idx + 1);
 		lua_remove(L, -2);
 		/* the entry's own strings, not new copies */
-		lua_getfield(L, -1, "title");
-		lua_setfield(L, -3, "title");
-		lua_getfield(L, -1, "summary");
-		lua_setfield(L, -3, "description");
-		lua_setfield(L, -2, "entry");
-		S_setstr(L, "body", e->html);
-		S_toc(L, e);
-		lua_getfield(L, site, "section");
+		lua_pushvalue(L, keys + K_TITLE);
+		lua_pushvalue(L, -1);
+		lua_rawget(L, -3);
+		lua_rawset(L, -4);
+		lua_pushvalue(L, keys + K_DESCRIPTION);
+		lua_pushvalue(L, keys + K_SUMMARY);
+		lua_rawget(L, -3);
+		lua_rawset(L, -4);
+		S_setk(L, keys, K_ENTRY);
+		S_setkstr(L, keys, K_BODY, e->html);
+		S_toc(L, keys, e);
+		lua_pushvalue(L, keys + K_SECTION);
+		lua_pushvalue(L, -1);
+		lua_rawget(L, site);
 		lua_getfield(L, -1, e->section);
 		lua_remove(L, -2);
-		lua_setfield(L, -2, "section");
+		lua_rawset(L, -3);
 		break;
 	}
 	case P_SECTION: {
@@ -490,7 +540,7 @@ static void S_page_table(lua_State *L, int site, const struct page *p,
 	}
 	if (*o->cfg->base_url && p->kind != P_404) {
 		char *c = xasprintf("%s%s", o->cfg->base_url, p->url);
-		S_setstr(L, "canonical", c);
+		S_setkstr(L, keys, K_CANONICAL, c);
 		free(c);
 	}
 }
@@ -513,7 +563,8 @@ static void S_render_pages(struct job *j)
 	 * then enter generational mode, which makes it old at once. */
 	lua_gc(L, LUA_GCINC, 0, 0, 0);
 	lua_gc(L, LUA_GCSTOP);
-	S_site_table(L, o);
+	int keys = S_keys_push(L);
+	S_site_table(L, keys, o);
 	lua_gc(L, LUA_GCRESTART);
 	lua_gc(L, LUA_GCGEN, 0, 0);
 	int site = lua_gettop(L);
@@ -525,7 +576,7 @@ static void S_render_pages(struct job *j)
 		lua_createtable(L, 0, 2);
 		lua_pushvalue(L, site);
 		lua_setfield(L, -2, "site");
-		S_page_table(L, site, p, o);
+		S_page_table(L, keys, site, p, o);
 		lua_setfield(L, -2, "page");
 		const char *out;
 		size_t len;

@@ -44,6 +44,14 @@ static int setup(void **state)
 		"[{{ two() }}][{{ }}]");
 	S_write("wrap.html", "{% layout(\"frame.html\") %}<b>{{ title }}</b>");
 	S_write("frame.html", "[{{{ content }}}]({{ #tostring(content) }}){{ content }}");
+	S_write("big.html", "{% layout(\"head.html\") %}<p>{{{ body }}}</p>");
+	S_write("head.html", "<head>{{ title }}</head>[{{{ content }}}]<tail>");
+	S_write("twice.html", "{% layout(\"head2.html\") %}{{{ body }}}");
+	/* {% %} ends an output call: content is written before it is read */
+	S_write("head2.html", "<h>{{{ content }}}{% %}|{{{ content }}}|{{ #tostring(content) }}|{% keep.c = content %}</h>");
+	S_write("kept.html", "{% layout(\"head.html\") %}{{{ keep.c }}}|{{ #esc(keep.c) }}");
+	S_write("nested.html", "{% layout(\"mid.html\") %}{{{ body }}}");
+	S_write("mid.html", "{% layout(\"head.html\") %}<m>{{{ content }}}</m>{% %}{{ #tostring(content) }}");
 	S_write("partial-value.html", "{% local s = include(\"p.html\", {x = \"<\"}) %}{{ s }}|{{ tostring(s) }}|{{ esc(s) }}");
 	return 0;
 }
@@ -161,6 +169,62 @@ static void test_template_layout_content_is_raw_string(void **state)
 	free(out);
 }
 
+/* Renders name with one state's t, ctx {title=..., body=..., keep=the
+ * state's keep table}; returns the output, to free. */
+static char *S_render_in(struct tpl *t, const char *name, const char *title, const char *body)
+{
+	lua_State *L = tpl_state(t);
+	lua_newtable(L);
+	lua_pushstring(L, title);
+	lua_setfield(L, -2, "title");
+	lua_pushstring(L, body);
+	lua_setfield(L, -2, "body");
+	if (lua_getfield(L, LUA_REGISTRYINDEX, "test.keep") != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, LUA_REGISTRYINDEX, "test.keep");
+	}
+	lua_setfield(L, -2, "keep");
+	char *out, *err;
+	assert_int_equal(tpl_render(t, name, "", &out, &err), 0);
+	return out;
+}
+
+/* Layouts write big pages without copying them: the output is the same
+ * however often a layout writes its content, when it keeps it for a later
+ * page, and when layouts nest, page after page in one state. */
+static void test_template_layout_big_pages(void **state)
+{
+	(void)state;
+	char body[3000], want[8000];
+	memset(body, 'x', sizeof(body) - 1);
+	body[sizeof(body) - 1] = '\0';
+	struct tpl *t = tpl_new(dir);
+	assert_non_null(t);
+	for (int round = 0; round < 3; round++) {
+		body[0] = (char)('a' + round);
+		char *out = S_render_in(t, "big.html", "T", body);
+		snprintf(want, sizeof(want), "<head>T</head>[<p>%s</p>]<tail>", body);
+		assert_string_equal(out, want);
+		free(out);
+		out = S_render_in(t, "twice.html", "T", body);
+		snprintf(want, sizeof(want), "<h>%s|%s|%zu|</h>", body, body, strlen(body));
+		assert_string_equal(out, want);
+		free(out);
+		/* the content kept by the page before */
+		out = S_render_in(t, "kept.html", "K", "");
+		snprintf(want, sizeof(want), "<head>K</head>[%s|%zu]<tail>", body, strlen(body));
+		assert_string_equal(out, want);
+		free(out);
+		out = S_render_in(t, "nested.html", "N", body);
+		snprintf(want, sizeof(want), "<head>N</head>[<m>%s</m>%zu]<tail>", body, strlen(body));
+		assert_string_equal(out, want);
+		free(out);
+	}
+	tpl_free(t);
+}
+
 /* More outputs between two {% %} tags than one output call takes. */
 static void test_template_long_runs(void **state)
 {
@@ -202,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_template_values),
 		cmocka_unit_test(test_template_layout_content_is_raw_string),
 		cmocka_unit_test(test_template_long_runs),
+		cmocka_unit_test(test_template_layout_big_pages),
 	};
 	return cmocka_run_group_tests_name("template", tests, setup, teardown);
 }
