@@ -344,29 +344,48 @@ static int S_term_new(struct S_split *sp, struct S_term *t, const char *s,
 	return 0;
 }
 
-/* One token of a document, padded (see S_PAD): counted, stemmed, passed
- * to FTS5. Inlined into both callers: it runs for every token of the
- * site. */
+/* One token of a document, padded (see S_PAD), its S_hash and its slot
+ * in the vocabulary: counted, stemmed, passed to FTS5. Inlined into its
+ * callers: it runs for every token of the site. The vocabulary is grown
+ * only when a term is added, so it is never more than half full
+ * (search_index_open sizes it first). */
 static inline __attribute__((always_inline))
-int S_split_emit(struct S_split_call *c, const char *s, size_t len, int start,
-		 int end)
+int S_split_emit_slot(struct S_split_call *c, struct S_term *t, const char *s,
+		      size_t len, uint64_t hash, int start, int end)
 {
 	struct S_split *sp = c->sp;
 	struct search_index *ix = sp->ix;
 	struct S_vocab *v = &ix->vocab;
-	uint64_t hash;
-	struct S_term *t;
-	if (2 * (v->n + 1) > v->cap)
-		S_vocab_grow(v);
-	hash = S_hash(s, len);
-	t = S_vocab_slot(v->slots, v->cap, s, len, hash);
-	if (!t->s && S_term_new(sp, t, s, len, hash) < 0)
-		return SQLITE_ERROR;
+	if (!t->s) {
+		if (2 * (v->n + 1) > v->cap) {
+			S_vocab_grow(v);
+			t = S_vocab_slot(v->slots, v->cap, s, len, hash);
+		}
+		if (S_term_new(sp, t, s, len, hash) < 0)
+			return SQLITE_ERROR;
+	}
 	if (ix->counting && t->last_doc != ix->ndocs) {
 		t->df++;
 		t->last_doc = ix->ndocs;
 	}
 	return c->fn(c->ctx, 0, t->stem, (int)t->nstem, start, end);
+}
+
+static inline __attribute__((always_inline))
+int S_split_emit_hashed(struct S_split_call *c, const char *s, size_t len,
+			uint64_t hash, int start, int end)
+{
+	struct S_vocab *v = &c->sp->ix->vocab;
+	return S_split_emit_slot(c, S_vocab_slot(v->slots, v->cap, s, len,
+						 hash),
+				 s, len, hash, start, end);
+}
+
+static inline __attribute__((always_inline))
+int S_split_emit(struct S_split_call *c, const char *s, size_t len, int start,
+		 int end)
+{
+	return S_split_emit_hashed(c, s, len, S_hash(s, len), start, end);
 }
 
 /* Callback of unicode61 for a part of a document S_split_text leaves to
@@ -410,55 +429,173 @@ static inline unsigned S_alnum_len(uint64_t w)
 #endif
 }
 
+/* Cuts out the run of token bytes (not ASCII separators) at *pp, which
+ * begins with one, and moves *pp past it. */
+static int S_split_run(struct S_split_call *c, const unsigned char *base,
+		       const unsigned char **pp, const unsigned char *end)
+{
+	const unsigned char *cls = c->sp->cls;
+	const unsigned char *p = *pp, *start = p, *lim;
+	struct S_tokenizer *u61 = &c->sp->ix->tok;
+	char tok[S_FAST_MAX + 8], *q = tok;
+	int rc;
+
+	lim = end - p > S_FAST_MAX ? p + S_FAST_MAX : end;
+	/* An ASCII letter or digit in lower case is itself | 0x20. */
+	while (lim - p >= 8) {
+		uint64_t w = S_word((const char *)p);
+		unsigned k = S_alnum_len(w);
+		w |= 0x2020202020202020ULL;
+		if (k < 8)
+			w &= ((uint64_t)1 << (8 * k)) - 1;
+		memcpy(q, &w, 8);
+		q += k, p += k;
+		if (k < 8)
+			break;
+	}
+	if (lim - p < 8)
+		for (; p < lim && cls[*p] == 1; p++)
+			*q++ = (char)(*p | 0x20);
+	if (p < end && cls[*p]) {
+		/* Not ASCII, or long: unicode61 reads up to the next ASCII
+		 * separator. */
+		while (p < end && cls[*p])
+			p++;
+		c->off = (int)(start - base);
+		rc = u61->api.xTokenize(u61->handle, c, FTS5_TOKENIZE_DOCUMENT,
+					(const char *)start, (int)(p - start),
+					S_split_part_token);
+	} else {
+		memset(q, 0, 8);
+		rc = S_split_emit(c, tok, (size_t)(q - tok), (int)(start - base),
+				  (int)(p - base));
+	}
+	*pp = p;
+	return rc;
+}
+
+#if defined(__SSE2__) && defined(__x86_64__)
+/* The token bytes (ASCII letters and digits, and bytes that are not
+ * ASCII) among the 32 at p, one bit each, and in *high those that are not
+ * ASCII. */
+static inline uint64_t S_token_bits(const unsigned char *p, uint64_t *high)
+{
+	const __m128i lower = _mm_set1_epi8(0x20);
+	/* byte + (0x80 - lo) is below -128 + n, as a signed byte, exactly
+	 * when byte is one of the n values from lo. */
+	const __m128i to_a = _mm_set1_epi8((char)(0x80 - 'a'));
+	const __m128i to_0 = _mm_set1_epi8((char)(0x80 - '0'));
+	const __m128i n_a = _mm_set1_epi8((char)(-128 + 26));
+	const __m128i n_0 = _mm_set1_epi8((char)(-128 + 10));
+	uint64_t bits = 0, hi = 0;
+	for (int i = 0; i < 2; i++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * i));
+		__m128i a = _mm_cmplt_epi8(
+			_mm_add_epi8(_mm_or_si128(v, lower), to_a), n_a);
+		__m128i d = _mm_cmplt_epi8(_mm_add_epi8(v, to_0), n_0);
+		unsigned h = (unsigned)_mm_movemask_epi8(v);
+		bits |= (uint64_t)((unsigned)_mm_movemask_epi8(
+				_mm_or_si128(a, d)) | h) << (16 * i);
+		hi |= (uint64_t)h << (16 * i);
+	}
+	*high = hi;
+	return bits;
+}
+
+/* Splits the text from *pp while 48 bytes are left, 32 at a time: ASCII
+ * words of up to 15 bytes that end within the 32 are cut out, lowercased,
+ * padded and hashed here, 16 bytes at once; other runs go to S_split_run.
+ * Leaves *pp where a run begins or after a separator. */
+static int S_split_sse2(struct S_split_call *c, const unsigned char *base,
+			const unsigned char **pp, const unsigned char *end)
+{
+	static const unsigned char ones[32] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	const __m128i lower = _mm_set1_epi8(0x20);
+	const unsigned char *p = *pp;
+	struct S_vocab *v = &c->sp->ix->vocab;
+	char tok[16] __attribute__((aligned(16)));
+	int rc = SQLITE_OK;
+
+	while (end - p >= 48) {
+		uint64_t high, bits = S_token_bits(p, &high);
+		while (bits) {
+			unsigned s = (unsigned)__builtin_ctzll(bits);
+			uint64_t after = bits + (bits & -bits);
+			unsigned e = (unsigned)__builtin_ctzll(after);
+			uint64_t run = bits & ~after, lo, hi, h;
+			size_t i;
+			__m128i w;
+			if (e - s > 15 || ((run & high) | (after >> 32))) {
+				if (e == 32 && s > 0)
+					break; /* read again from s */
+				p += s;
+				rc = S_split_run(c, base, &p, end);
+				goto next;
+			}
+			bits &= after;
+			e -= s;
+			w = _mm_loadu_si128((const __m128i *)(p + s));
+			w = _mm_and_si128(_mm_or_si128(w, lower),
+					  _mm_loadu_si128((const __m128i *)(
+						  ones + 16 - e)));
+			_mm_store_si128((__m128i *)tok, w);
+			/* S_hash(tok, e), and its slot */
+			lo = (uint64_t)_mm_cvtsi128_si64(w);
+			hi = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(w, w));
+			h = (e * 0x9e3779b97f4a7c15ULL ^ lo) * 0xff51afd7ed558ccdULL;
+			h ^= h >> 32;
+			if (e > 8) {
+				h = (h ^ hi) * 0xff51afd7ed558ccdULL;
+				h ^= h >> 32;
+			}
+			i = (size_t)h & (v->cap - 1);
+			while (v->slots[i].s &&
+			       (v->slots[i].hash != h || v->slots[i].len != e ||
+				S_word(v->slots[i].s) != lo ||
+				(e > 8 && S_word(v->slots[i].s + 8) != hi)))
+				i = (i + 1) & (v->cap - 1);
+			rc = S_split_emit_slot(c, &v->slots[i], tok, e, h,
+					       (int)(p + s - base),
+					       (int)(p + s + e - base));
+			if (rc != SQLITE_OK)
+				goto next;
+		}
+		/* Every run in the 32 bytes is cut out, or the one left
+		 * reaches the end of them and is read again from its
+		 * beginning. */
+		p += bits ? (unsigned)__builtin_ctzll(bits) : 32;
+		continue;
+next:
+		if (rc != SQLITE_OK)
+			break;
+	}
+	*pp = p;
+	return rc;
+}
+#endif
+
 /* Splits a document (see struct S_split). */
 static int S_split_text(struct S_split_call *c, const char *text, int len)
 {
 	const unsigned char *cls = c->sp->cls;
 	const unsigned char *base = (const unsigned char *)text;
-	const unsigned char *p = base, *end = base + len, *start, *lim;
-	struct S_tokenizer *u61 = &c->sp->ix->tok;
-	char tok[S_FAST_MAX + 8], *q;
+	const unsigned char *p = base, *end = base + len;
 	int rc;
 
+#if defined(__SSE2__) && defined(__x86_64__)
+	rc = S_split_sse2(c, base, &p, end);
+	if (rc != SQLITE_OK)
+		return rc;
+#endif
 	while (p < end) {
 		while (p < end && !cls[*p])
 			p++;
 		if (p == end)
 			break;
-		start = p;
-		lim = end - p > S_FAST_MAX ? p + S_FAST_MAX : end;
-		q = tok;
-		/* An ASCII letter or digit in lower case is itself | 0x20. */
-		while (lim - p >= 8) {
-			uint64_t w = S_word((const char *)p);
-			unsigned k = S_alnum_len(w);
-			w |= 0x2020202020202020ULL;
-			if (k < 8)
-				w &= ((uint64_t)1 << (8 * k)) - 1;
-			memcpy(q, &w, 8);
-			q += k, p += k;
-			if (k < 8)
-				break;
-		}
-		if (lim - p < 8)
-			for (; p < lim && cls[*p] == 1; p++)
-				*q++ = (char)(*p | 0x20);
-		if (p < end && cls[*p]) {
-			/* Not ASCII, or long: unicode61 reads up to the
-			 * next ASCII separator. */
-			while (p < end && cls[*p])
-				p++;
-			c->off = (int)(start - base);
-			rc = u61->api.xTokenize(u61->handle, c,
-						FTS5_TOKENIZE_DOCUMENT,
-						(const char *)start,
-						(int)(p - start),
-						S_split_part_token);
-		} else {
-			memset(q, 0, 8);
-			rc = S_split_emit(c, tok, (size_t)(q - tok),
-					  (int)(start - base), (int)(p - base));
-		}
+		rc = S_split_run(c, base, &p, end);
 		if (rc != SQLITE_OK)
 			return rc;
 	}
@@ -566,6 +703,7 @@ int search_index_open(struct search_index **out, const char *db_path,
 	*errmsg = NULL;
 	buf_init(&ix->scratch);
 	buf_init(&ix->stem);
+	S_vocab_grow(&ix->vocab);
 	ix->path = xstrdup(db_path);
 	ix->tmp_path = xasprintf("%s.XXXXXX", db_path);
 	fd = mkstemp(ix->tmp_path);

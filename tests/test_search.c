@@ -750,6 +750,30 @@ static const struct search_doc tricky = {
 	"topics/tricky.html", "content/topics/tricky.md",
 };
 
+/* A body of words of 1 to 20 bytes, in mixed case, with digits, after
+ * separators of 1 to 3 bytes, so that words begin and end at every offset
+ * of the blocks the writer reads at once; some hold a byte that is not
+ * ASCII at some place. Caller frees. */
+static char *boundary_body(void)
+{
+	static const char chars[] = "aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789";
+	static const char *const seps[] = { " ", ", ", "-(", ". \n", "_" };
+	struct buf b = BUF_INIT;
+	unsigned n = 0;
+	for (int shift = 0; shift < 41; shift++) {
+		for (int len = 1; len <= 20; len++, n++) {
+			buf_puts(&b, seps[(n * 7 + (unsigned)shift) % 5]);
+			for (int i = 0; i < len; i++) {
+				if (n % 9 == 4 && i == (int)(n % (unsigned)len))
+					buf_puts(&b, n % 2 ? "\xc3\xa9" : "\xff");
+				buf_putc(&b, chars[(n * 5 + (unsigned)i * 3) %
+						   (sizeof(chars) - 1)]);
+			}
+		}
+	}
+	return buf_detach(&b);
+}
+
 /* Exactly one row of the query on db, as an integer. */
 static long long query_int(sqlite3 *db, const char *sql)
 {
@@ -769,6 +793,12 @@ static void test_search_index_tokens_match_fts5(void **state)
 {
 	struct fixture *f = *state;
 	char *path = path_join(f->dir, "tokens.sqlite"), *err = NULL;
+	char *body = boundary_body();
+	struct search_doc boundary = {
+		"Word boundaries", "Words at every offset", "boundary", "c",
+		"topics", body, "topics/boundary.html",
+		"content/topics/boundary.md",
+	};
 	struct search_index *ix;
 	sqlite3 *db = NULL;
 
@@ -776,7 +806,9 @@ static void test_search_index_tokens_match_fts5(void **state)
 	for (size_t i = 0; i < NDOCS; i++)
 		assert_int_equal(search_index_add(ix, &docs[i]), 0);
 	assert_int_equal(search_index_add(ix, &tricky), 0);
+	assert_int_equal(search_index_add(ix, &boundary), 0);
 	assert_int_equal(search_index_close(ix, &err), 0);
+	free(body);
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
