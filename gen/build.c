@@ -560,6 +560,16 @@ static void S_date(char out[32])
 	strftime(out, 32, "%Y-%m-%d", &tm);
 }
 
+/* Appends the words of l to b, separated by spaces. */
+static void S_join_words(struct buf *b, const struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			buf_putc(b, ' ');
+		buf_puts(b, l->items[i]);
+	}
+}
+
 static int S_index(struct state *st, const char *dir, struct diags *d)
 {
 	char *path = path_join(dir, SEARCH_INDEX_NAME), *err = NULL;
@@ -569,16 +579,8 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 		S_wait_parsed(st, i);
 		struct entry *e = st->site.entries[i];
 		struct buf tags = BUF_INIT, langs = BUF_INIT;
-		for (size_t j = 0; j < e->tags.n; j++) {
-			if (j)
-				buf_putc(&tags, ' ');
-			buf_puts(&tags, e->tags.items[j]);
-		}
-		for (size_t j = 0; j < e->languages.n; j++) {
-			if (j)
-				buf_putc(&langs, ' ');
-			buf_puts(&langs, e->languages.items[j]);
-		}
+		S_join_words(&tags, &e->tags);
+		S_join_words(&langs, &e->languages);
 		struct search_doc doc = {
 			e->title, e->summary, tags.data, langs.data, e->section,
 			e->plain ? e->plain : "", e->url, e->path,

@@ -113,15 +113,8 @@ static void S_rehash(struct highlighter *hl)
 	free(old);
 }
 
-void highlight_add(struct highlighter *hl, const char *lang, const char *code)
-{
-	char key[HIGHLIGHT_KEY_SIZE];
-	highlight_key(lang, code, key);
-	highlight_add_key(hl, key, lang, code);
-}
-
-void highlight_add_key(struct highlighter *hl, const char *key, const char *lang,
-		       const char *code)
+void highlight_add(struct highlighter *hl, const char *key, const char *lang,
+		   const char *code)
 {
 	size_t i = S_slot(hl, key);
 	if (hl->items[i].lang)
@@ -134,14 +127,7 @@ void highlight_add_key(struct highlighter *hl, const char *key, const char *lang
 		S_rehash(hl);
 }
 
-const char *highlight_get(struct highlighter *hl, const char *lang, const char *code)
-{
-	char key[HIGHLIGHT_KEY_SIZE];
-	highlight_key(lang, code, key);
-	return highlight_get_key(hl, key);
-}
-
-const char *highlight_get_key(struct highlighter *hl, const char *key)
+const char *highlight_get(struct highlighter *hl, const char *key)
 {
 	size_t i = S_slot(hl, key);
 	return hl->items[i].lang ? hl->items[i].html : NULL;

@@ -21,23 +21,21 @@ struct highlighter;
  * which also ends the Python process if highlight_run() did not. */
 struct highlighter *highlight_new(const char *cache_dir);
 /* A block's key: the SHA-1 of its language and code, in hex, which also
- * names its cache file. Thread-safe; callers that compute keys in
- * parallel pass them to the _key functions below. */
+ * names its cache file. Thread-safe, so parse workers compute the keys. */
 #define HIGHLIGHT_KEY_SIZE 41
 void highlight_key(const char *lang, const char *code, char out[HIGHLIGHT_KEY_SIZE]);
-/* Queues a block; code is copied. Not thread-safe. */
-void highlight_add(struct highlighter *hl, const char *lang, const char *code);
-void highlight_add_key(struct highlighter *hl, const char *key, const char *lang,
-		       const char *code);
+/* Queues the block of that key; lang and code are copied. Not
+ * thread-safe. */
+void highlight_add(struct highlighter *hl, const char *key, const char *lang,
+		   const char *code);
 /* Highlights every queued block. Problems (no Python, no Pygments) are one
  * warning in d; the blocks are then shown unhighlighted. Returns the number
  * of blocks that were not in the cache. */
 size_t highlight_run(struct highlighter *hl, struct diags *d);
-/* "<pre class="hl"><code>...</code></pre>", owned by hl; NULL when the
- * block was not queued or could not be highlighted. Thread-safe after
- * highlight_run(). */
-const char *highlight_get(struct highlighter *hl, const char *lang, const char *code);
-const char *highlight_get_key(struct highlighter *hl, const char *key);
+/* The block of that key as "<pre class="hl"><code>...</code></pre>",
+ * owned by hl; NULL when it was not queued or could not be highlighted.
+ * Thread-safe after highlight_run(). */
+const char *highlight_get(struct highlighter *hl, const char *key);
 void highlight_free(struct highlighter *hl);
 
 #endif

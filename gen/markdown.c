@@ -220,33 +220,11 @@ static void S_push_node(cmark_node ***arr, size_t *n, cmark_node *node)
 	(*arr)[(*n)++] = node;
 }
 
-/* buf_put() and buf_putc() for the many small appends of the walk. */
-static inline void S_append(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n >= b->cap) {
-		buf_put(b, s, n);
-		return;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static inline void S_appendc(struct buf *b, char c)
-{
-	if (b->len + 1 >= b->cap) {
-		buf_putc(b, c);
-		return;
-	}
-	b->data[b->len++] = c;
-	b->data[b->len] = '\0';
-}
-
 static void S_put_literal(struct buf *b, cmark_node *n)
 {
 	const char *lit = cmark_node_get_literal(n);
 	if (lit)
-		S_append(b, lit, strlen(lit));
+		buf_put(b, lit, strlen(lit));
 }
 
 /*
@@ -269,9 +247,9 @@ static void S_walk(cmark_node *doc, struct S_found *f, struct buf *plain)
 				f->heads[f->nh - 1].to = plain->len;
 			if (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING ||
 			    t == CMARK_NODE_ITEM)
-				S_appendc(plain, '\n');
+				buf_putc(plain, '\n');
 			else if ((t & CMARK_NODE_TYPE_MASK) == CMARK_NODE_TYPE_BLOCK)
-				S_appendc(plain, ' ');
+				buf_putc(plain, ' ');
 			continue;
 		}
 		switch (t) {
@@ -281,12 +259,12 @@ static void S_walk(cmark_node *doc, struct S_found *f, struct buf *plain)
 			break;
 		case CMARK_NODE_CODE_BLOCK:
 			S_put_literal(plain, c);
-			S_appendc(plain, '\n');
+			buf_putc(plain, '\n');
 			S_push_node(&f->codes, &f->nc, c);
 			break;
 		case CMARK_NODE_SOFTBREAK:
 		case CMARK_NODE_LINEBREAK:
-			S_appendc(plain, ' ');
+			buf_putc(plain, ' ');
 			break;
 		case CMARK_NODE_HEADING:
 			S_reserve(&f->heads, f->nh, sizeof(*f->heads));
@@ -344,18 +322,11 @@ static void S_anchor_heading(struct entry *e, cmark_node *h, const char *text,
 	S_add_heading(e, level, text, len, scratch);
 	const char *anchor = e->headings[e->nheadings - 1].anchor;
 
-	char close[16];
+	/* cmark gives levels 1 to 6 only */
+	char tag[] = "<h0 id=\"", close[] = "</h0>";
+	tag[2] = close[3] = (char)('0' + level);
 	buf_truncate(scratch, 0);
-	if (level >= 1 && level <= 6) {
-		char tag[] = "<h0 id=\"";
-		tag[2] = (char)('0' + level);
-		buf_put(scratch, tag, sizeof(tag) - 1);
-		memcpy(close, "</h0>", 6);
-		close[3] = (char)('0' + level);
-	} else {
-		buf_printf(scratch, "<h%d id=\"", level);
-		snprintf(close, sizeof(close), "</h%d>", level);
-	}
+	buf_put(scratch, tag, sizeof(tag) - 1);
 	buf_put_html(scratch, anchor, strlen(anchor));
 	buf_put(scratch, "\">", 2);
 
@@ -659,7 +630,7 @@ void markdown_highlight_queue(const struct entry *e, struct highlighter *hl)
 {
 	for (size_t i = 0; i < e->ncodes; i++)
 		if (e->codes[i].key[0])
-			highlight_add_key(hl, e->codes[i].key, e->codes[i].lang,
+			highlight_add(hl, e->codes[i].key, e->codes[i].lang,
 					  e->codes[i].code);
 }
 
@@ -680,7 +651,7 @@ static void S_pre_code(const struct code_block *cb, struct buf *out)
 static void S_code_html(const struct code_block *cb, struct highlighter *hl,
 			struct buf *out, struct buf *scratch)
 {
-	const char *hi = hl && cb->key[0] ? highlight_get_key(hl, cb->key) : NULL;
+	const char *hi = hl && cb->key[0] ? highlight_get(hl, cb->key) : NULL;
 	if (cb->snippet) {
 		if (!hi) {
 			buf_truncate(scratch, 0);

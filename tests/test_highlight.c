@@ -11,6 +11,22 @@
 
 #include "highlight.h"
 
+/* Queues and looks up blocks by language and code, as the parse stage
+ * does through their keys. */
+static void S_add(struct highlighter *hl, const char *lang, const char *code)
+{
+	char key[HIGHLIGHT_KEY_SIZE];
+	highlight_key(lang, code, key);
+	highlight_add(hl, key, lang, code);
+}
+
+static const char *S_get(struct highlighter *hl, const char *lang, const char *code)
+{
+	char key[HIGHLIGHT_KEY_SIZE];
+	highlight_key(lang, code, key);
+	return highlight_get(hl, key);
+}
+
 /* Thousands of blocks in one batch: more than a pipe holds each way, so
  * a writer that blocks would hang here. */
 static void test_highlight_large_batch(void **state)
@@ -21,22 +37,22 @@ static void test_highlight_large_batch(void **state)
 	for (int i = 0; i < 3000; i++) {
 		char *c = xasprintf("def f%d(x):\n    return x * %d  # %0200d\n", i, i, i);
 		strlist_push_owned(&codes, c);
-		highlight_add(hl, "python", c);
+		S_add(hl, "python", c);
 	}
-	highlight_add(hl, "no-such-language", "x");
+	S_add(hl, "no-such-language", "x");
 	struct diags d = DIAGS_INIT;
 	size_t misses = highlight_run(hl, &d);
 	assert_int_equal(d.n, 0);
 	assert_int_equal(misses, 3001);
 	for (size_t i = 0; i < codes.n; i++) {
-		const char *h = highlight_get(hl, "python", codes.items[i]);
+		const char *h = S_get(hl, "python", codes.items[i]);
 		assert_non_null(h);
 		assert_non_null(strstr(h, "<pre class=\"hl\" tabindex=\"0\"><code class=\"language-python\">"));
 		assert_non_null(strstr(h, "<span class=\"k\">def</span>"));
 	}
 	/* an unknown language is shown plain, not dropped */
-	assert_null(highlight_get(hl, "no-such-language", "x"));
-	assert_null(highlight_get(hl, "python", "never queued"));
+	assert_null(S_get(hl, "no-such-language", "x"));
+	assert_null(S_get(hl, "python", "never queued"));
 	strlist_release(&codes);
 	diag_release(&d);
 	highlight_free(hl);
@@ -47,10 +63,10 @@ static void test_highlight_escapes_code(void **state)
 	(void)state;
 	struct highlighter *hl = highlight_new(NULL);
 	const char *code = "#include <stdio.h>\nint main(void) { return 1 < 2 && 3 > 2; }\n";
-	highlight_add(hl, "c", code);
+	S_add(hl, "c", code);
 	struct diags d = DIAGS_INIT;
 	highlight_run(hl, &d);
-	const char *h = highlight_get(hl, "c", code);
+	const char *h = S_get(hl, "c", code);
 	assert_non_null(h);
 	assert_null(strstr(h, "<stdio.h>"));
 	assert_non_null(strstr(h, "&lt;stdio.h&gt;"));
@@ -71,11 +87,11 @@ static void test_highlight_cache_across_builds(void **state)
 	char *first = NULL;
 	for (int run = 0; run < 2; run++) {
 		struct highlighter *hl = highlight_new(dir);
-		highlight_add(hl, "python", code);
+		S_add(hl, "python", code);
 		struct diags d = DIAGS_INIT;
 		assert_int_equal(highlight_run(hl, &d), run == 0 ? 1 : 0);
 		assert_int_equal(d.n, 0);
-		const char *h = highlight_get(hl, "python", code);
+		const char *h = S_get(hl, "python", code);
 		assert_non_null(h);
 		if (run == 0)
 			first = xstrdup(h);
@@ -96,7 +112,7 @@ static void test_highlight_free_unused(void **state)
 	struct highlighter *hl = highlight_new(NULL);
 	highlight_free(hl);
 	hl = highlight_new(NULL);
-	highlight_add(hl, "python", "x = 1\n");
+	S_add(hl, "python", "x = 1\n");
 	highlight_free(hl);
 	hl = highlight_new(NULL);
 	struct diags d = DIAGS_INIT;
