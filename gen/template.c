@@ -9,11 +9,6 @@
  * positions are template positions. The runtime (rendering, include,
  * layout) is the Lua prelude below, run once per state; output buffers
  * (one per template being rendered: page, layout, partials) live in C.
- *
- * A layout does not copy the page it wraps: a page's buffer starts with
- * room for the layout's head, and where the layout first writes its
- * content, the head goes into that room and the page's buffer becomes
- * the layout's (see S_splice()).
  */
 #include "template.h"
 
@@ -44,13 +39,7 @@ struct tpl {
 	char *dir;
 	int depth;       /* '/' count of the URL of the page being rendered */
 	struct buf *out; /* output buffers, out[level - 1] the current one */
-	size_t *start;   /* where the output in out[i] begins */
-	struct outbuf **lender; /* the take() result whose buffer out[i] is */
 	int level, nout;
-	size_t gap;      /* room left for a layout's head before a page */
-	size_t hint;     /* room made for a page: 1.5 times the last one, so
-			  * that its buffer, which its layout may go on in,
-			  * is not moved as it grows */
 	size_t wrap;     /* most bytes a layout added to a page, to presize
 			  * the layout's buffer */
 	size_t taken;    /* length of the page output handed to its layout */
@@ -62,24 +51,11 @@ struct tpl {
 };
 
 /* A take() result: a Lua full userdata, listed in its struct tpl until
- * it is collected, so that tpl_free() can release the buffer. Its output
- * is len bytes at off in b, or in out[lent - 1] while it lends its
- * buffer to the layout at level lent (S_splice). */
+ * it is collected, so that tpl_free() can release the buffer. */
 struct outbuf {
-	struct buf b;
-	size_t off, len;
-	int lent;
+	struct buf b; /* first: read as a struct buf */
 	struct outbuf *prev, *next;
 };
-
-/* The output of a take() result. */
-static const char *S_outbuf_data(const struct tpl *t, const struct outbuf *ob, size_t *len)
-{
-	*len = ob->len;
-	if (ob->lent)
-		return t->out[ob->lent - 1].data + ob->off;
-	return ob->len ? ob->b.data + ob->off : "";
-}
 
 static const char prelude[] =
 	"local loader, G, safe_mt, open, close, write, take = ...\n"
@@ -156,11 +132,9 @@ static void S_put_integer(struct buf *b, lua_Integer v)
 }
 
 /* The raw string of the value at idx if it is a raw-string table, else
- * NULL; *obp is set to the take() result it holds, if any. (-0, +0, -) */
-static const char *S_safe_string(lua_State *L, int idx, int safe_mt, size_t *len,
-				 struct outbuf **obp)
+ * NULL. (-0, +0, -) */
+static const char *S_safe_string(lua_State *L, int idx, int safe_mt, size_t *len)
 {
-	*obp = NULL;
 	if (!lua_getmetatable(L, idx))
 		return NULL;
 	int safe = lua_rawequal(L, -1, safe_mt);
@@ -172,10 +146,10 @@ static const char *S_safe_string(lua_State *L, int idx, int safe_mt, size_t *len
 	if (lua_type(L, -1) == LUA_TSTRING) {
 		s = lua_tolstring(L, -1, len);
 	} else {
-		struct outbuf *ob = luaL_testudata(L, -1, REG_OUTPUT);
-		if (ob) {
-			s = S_outbuf_data(S_tpl(L), ob, len);
-			*obp = ob;
+		const struct buf *b = luaL_testudata(L, -1, REG_OUTPUT);
+		if (b) {
+			s = b->len ? b->data : "";
+			*len = b->len;
 		}
 	}
 	lua_pop(L, 1); /* the table keeps the string alive */
@@ -201,12 +175,11 @@ static int S_esc(lua_State *L)
 			int safe = lua_rawequal(L, -1, lua_upvalueindex(1));
 			lua_pop(L, 1);
 			if (safe) {
-				const struct outbuf *ob;
+				const struct buf *b;
 				lua_rawgeti(L, 1, 1);
-				if ((ob = luaL_testudata(L, -1, REG_OUTPUT))) {
+				if ((b = luaL_testudata(L, -1, REG_OUTPUT))) {
 					/* a layout's content: now a string */
-					s = S_outbuf_data(S_tpl(L), ob, &len);
-					lua_pushlstring(L, s, len);
+					lua_pushlstring(L, b->len ? b->data : "", b->len);
 					lua_pushvalue(L, -1);
 					lua_rawseti(L, 1, 1);
 				}
@@ -235,94 +208,6 @@ static struct buf *S_current(lua_State *L, struct tpl *t)
 	if (t->level < 1)
 		luaL_error(L, "template output outside a template");
 	return &t->out[t->level - 1];
-}
-
-/* Empties b and makes room for n bytes in it; a buffer too small is
- * replaced, not grown, which would copy what it held. */
-static void S_reserve(struct buf *b, size_t n)
-{
-	if (b->cap > n) {
-		buf_truncate(b, 0);
-		return;
-	}
-	buf_release(b);
-	buf_grow(b, n);
-}
-
-/* Keeps b for reuse, or frees it. */
-static void S_spare(struct tpl *t, struct buf *b)
-{
-	if (b->cap && t->nspare < (int)(sizeof(t->spare) / sizeof(t->spare[0])))
-		t->spare[t->nspare++] = *b;
-	else
-		buf_release(b);
-	buf_init(b);
-}
-
-/* A buffer for out[i] in place of one given away, with room for n bytes. */
-static void S_replace(struct tpl *t, int i, size_t n)
-{
-	if (t->nspare)
-		t->out[i] = t->spare[--t->nspare];
-	else
-		buf_init(&t->out[i]);
-	S_reserve(&t->out[i], n);
-}
-
-/* Ends the loan of out[i]'s buffer, if lent: the buffer goes back to its
- * take() result, with the output after it (which nobody reads there), and
- * out[i] gets another. */
-static void S_give_back(struct tpl *t, int i)
-{
-	struct outbuf *ob = t->lender[i];
-	if (!ob)
-		return;
-	ob->b = t->out[i];
-	ob->lent = 0;
-	t->lender[i] = NULL;
-	S_replace(t, i, ob->b.len);
-}
-
-/* Ends the loan of out[i]'s buffer, if lent, when out[i] is to be taken:
- * the take() result gets a copy of its output. */
-static void S_copy_back(struct tpl *t, int i)
-{
-	struct outbuf *ob = t->lender[i];
-	if (!ob)
-		return;
-	struct buf b = BUF_INIT;
-	buf_put(&b, t->out[i].data + ob->off, ob->len);
-	ob->b = b;
-	ob->off = 0;
-	ob->lent = 0;
-	t->lender[i] = NULL;
-}
-
-/* Writes the output of ob, a take() result, as the current output goes
- * on without copying it: the current output so far (a layout's head) is
- * copied into the room before ob's output, and ob's buffer becomes the
- * current one. Returns 0, writing nothing, where that cannot be done. */
-static int S_splice(struct tpl *t, struct outbuf *ob)
-{
-	int i = t->level - 1;
-	struct buf *cur = &t->out[i];
-	size_t h = cur->len - t->start[i];
-	if (ob->lent || t->lender[i] || ob->len < 1024 || ob->len < h)
-		return 0;
-	if (ob->off < h) {
-		if (i == 0 && h < 65536)
-			t->gap = h + h / 4; /* for the pages to come */
-		return 0;
-	}
-	memcpy(ob->b.data + ob->off - h, cur->data + t->start[i], h);
-	struct buf head = *cur;
-	*cur = ob->b;
-	t->start[i] = ob->off - h;
-	buf_init(&ob->b);
-	S_spare(t, &head);
-	ob->lent = i + 1;
-	t->lender[i] = ob;
-	return 1;
 }
 
 /* _w(mask, ...) appends its arguments to the current output: argument
@@ -358,16 +243,13 @@ static int S_write(lua_State *L)
 			if (escape)
 				continue;
 			break;
-		case LUA_TTABLE: {
-			struct outbuf *ob;
-			s = S_safe_string(L, i, lua_upvalueindex(1), &len, &ob);
+		case LUA_TTABLE:
+			s = S_safe_string(L, i, lua_upvalueindex(1), &len);
 			if (s) {
-				if (!ob || !S_splice(t, ob))
-					S_put(b, s, len);
+				S_put(b, s, len);
 				continue;
 			}
 			break;
-		}
 		default:
 			break;
 		}
@@ -391,25 +273,12 @@ static int S_open(lua_State *L)
 	if (t->level == t->nout) {
 		if (t->nout >= 200)
 			return luaL_error(L, "templates nested too deeply");
-		size_t n = (size_t)t->nout + 8;
-		t->out = xrealloc(t->out, n * sizeof(*t->out));
-		t->start = xrealloc(t->start, n * sizeof(*t->start));
-		t->lender = xrealloc(t->lender, n * sizeof(*t->lender));
-		for (int i = t->nout; i < t->nout + 8; i++) {
+		t->out = xrealloc(t->out, (size_t)(t->nout + 8) * sizeof(*t->out));
+		for (int i = t->nout; i < t->nout + 8; i++)
 			buf_init(&t->out[i]);
-			t->lender[i] = NULL;
-		}
 		t->nout += 8;
 	}
-	struct buf *b = &t->out[t->level];
-	buf_truncate(b, 0);
-	t->start[t->level] = 0;
-	if (t->level == 0 && t->gap) {
-		/* a page: room for its layout's head */
-		S_reserve(b, t->gap + t->hint);
-		b->len = t->gap;
-		t->start[0] = t->gap;
-	}
+	buf_truncate(&t->out[t->level], 0);
 	t->level++;
 	return 0;
 }
@@ -420,9 +289,7 @@ static int S_close(lua_State *L)
 {
 	struct tpl *t = S_tpl(L);
 	struct buf *b = S_current(L, t);
-	size_t st = t->start[t->level - 1];
-	lua_pushlstring(L, b->len ? b->data + st : "", b->len - st);
-	S_give_back(t, t->level - 1);
+	lua_pushlstring(L, b->len ? b->data : "", b->len);
 	t->level--;
 	return 1;
 }
@@ -436,12 +303,8 @@ static int S_take(lua_State *L)
 	struct tpl *t = S_tpl(L);
 	struct buf *cur = S_current(L, t);
 	struct outbuf *ob = lua_newuserdatauv(L, sizeof(*ob), 0);
-	S_copy_back(t, t->level - 1);
 	struct buf *b = &ob->b;
 	*b = *cur;
-	ob->off = t->start[t->level - 1];
-	ob->len = b->len - ob->off;
-	ob->lent = 0;
 	ob->prev = NULL;
 	ob->next = t->live;
 	if (t->live)
@@ -451,9 +314,10 @@ static int S_take(lua_State *L)
 		*cur = t->spare[--t->nspare];
 	else
 		buf_init(cur);
-	S_reserve(cur, ob->len + t->wrap + t->wrap / 4);
+	buf_truncate(cur, 0);
+	buf_grow(cur, b->len + t->wrap + t->wrap / 4);
 	if (t->level == 1)
-		t->taken = ob->len;
+		t->taken = b->len;
 	t->level--;
 	luaL_setmetatable(L, REG_OUTPUT);
 	return 1;
@@ -474,10 +338,11 @@ static int S_output_gc(lua_State *L)
 			ob->next->prev = ob->prev;
 		ob->prev = ob->next = NULL;
 	}
-	if (ob->lent)
-		t->lender[ob->lent - 1] = NULL; /* the buffer stays where it is */
-	ob->lent = 0;
-	S_spare(t, b);
+	if (b->cap && t->nspare < (int)(sizeof(t->spare) / sizeof(t->spare[0])))
+		t->spare[t->nspare++] = *b;
+	else
+		buf_release(b);
+	buf_init(b);
 	return 0;
 }
 
@@ -1004,25 +869,19 @@ int tpl_render_view(struct tpl *t, const char *name, const char *page_url,
 		*err = xstrdup(msg ? msg : "template error (not a string)");
 		*out = NULL;
 		*len = 0;
-		for (int i = 0; i < t->nout; i++)
-			S_give_back(t, i);
 		t->level = 0;
 		lua_settop(L, ctx - 1);
 		return -1;
 	}
-	/* The page, straight from its buffer, which the next page reuses
-	 * (or which goes back to the take() result that lent it). */
+	/* The page, straight from its buffer, which the next page reuses. */
 	struct buf *page = &t->out[0];
-	size_t plen = page->len - t->start[0];
-	if (t->taken && plen > t->taken && plen - t->taken > t->wrap)
-		t->wrap = plen - t->taken;
+	if (t->taken && page->len > t->taken && page->len - t->taken > t->wrap)
+		t->wrap = page->len - t->taken;
 	if (!page->cap)
 		buf_grow(page, 0);
 	page->data[page->len] = '\0';
-	*out = page->data + t->start[0];
-	*len = plen;
-	t->hint = plen + plen / 2;
-	S_give_back(t, 0);
+	*out = page->data;
+	*len = page->len;
 	*err = NULL;
 	t->level = 0;
 	lua_settop(L, ctx - 1);
@@ -1061,8 +920,6 @@ void tpl_free(struct tpl *t)
 	for (int i = 0; i < t->nout; i++)
 		buf_release(&t->out[i]);
 	free(t->out);
-	free(t->start);
-	free(t->lender);
 	free(t->dir);
 	free(t);
 }
