@@ -750,44 +750,13 @@ static inline int S_is_control(unsigned char c)
 }
 
 /* Offset of the first byte of s[0..len) that S_bind_clean replaces, or
- * len. Pages are long and nearly always clean, so many bytes are tested at
- * once for a byte below 0x20 or equal to 0x7f ('\n' and '\t' stay): 32
- * bytes at a time with SSE2, otherwise eight, and only a word with such a
- * byte byte by byte. */
+ * len. Pages are long and nearly always clean: eight bytes are tested at
+ * a time for a byte below 0x20 or equal to 0x7f, and only such words byte
+ * by byte (their '\n' and '\t' stay). */
 static size_t S_first_control(const char *s, size_t len)
 {
 	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
 	size_t i = 0, k;
-#ifdef __SSE2__
-	/* A byte b is below 0x20 when b ^ 0x80, read as signed, is below
-	 * -0x60. */
-	const __m128i flip = _mm_set1_epi8((char)0x80);
-	const __m128i lim = _mm_set1_epi8((char)(0x20 ^ 0x80));
-	const __m128i del = _mm_set1_epi8(0x7f);
-	const __m128i nl = _mm_set1_epi8('\n'), tab = _mm_set1_epi8('\t');
-	for (; i + 32 <= len; i += 32) {
-		__m128i a = _mm_loadu_si128((const __m128i *)(s + i));
-		__m128i b = _mm_loadu_si128((const __m128i *)(s + i + 16));
-		__m128i ca = _mm_or_si128(
-			_mm_cmplt_epi8(_mm_xor_si128(a, flip), lim),
-			_mm_cmpeq_epi8(a, del));
-		__m128i cb = _mm_or_si128(
-			_mm_cmplt_epi8(_mm_xor_si128(b, flip), lim),
-			_mm_cmpeq_epi8(b, del));
-		unsigned m;
-		if (!_mm_movemask_epi8(_mm_or_si128(ca, cb)))
-			continue;
-		/* Text has line breaks: leave out '\n' and '\t'. */
-		ca = _mm_andnot_si128(_mm_or_si128(_mm_cmpeq_epi8(a, nl),
-						   _mm_cmpeq_epi8(a, tab)), ca);
-		cb = _mm_andnot_si128(_mm_or_si128(_mm_cmpeq_epi8(b, nl),
-						   _mm_cmpeq_epi8(b, tab)), cb);
-		m = (unsigned)_mm_movemask_epi8(ca) |
-		    (unsigned)_mm_movemask_epi8(cb) << 16;
-		if (m)
-			return i + (size_t)__builtin_ctz(m);
-	}
-#endif
 	for (; i + 8 <= len; i += 8) {
 		uint64_t w, d;
 		memcpy(&w, s + i, 8);
