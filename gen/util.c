@@ -259,8 +259,13 @@ int read_file(const char *path, char **out, size_t *out_len)
 		}
 		if (n == 0)
 			break;
+		size_t asked = b.cap - b.len - 1;
 		b.len += (size_t)n;
 		b.data[b.len] = '\0';
+		/* A regular file reads short only at its end: no second
+		 * read() to be told so. */
+		if (chunk == 4096 && (size_t)n < asked)
+			break;
 	}
 	close(fd);
 	if (out_len)
