@@ -363,22 +363,6 @@ static void S_lang_of(const char *info, char *lang, size_t size)
 
 #define PLACEHOLDER "<!--kb:code:"
 
-/* PLACEHOLDER "<k>-->\n" in ph (room for 48 bytes). */
-static void S_placeholder(char ph[48], size_t k)
-{
-	char digits[24];
-	size_t n = 0;
-	do {
-		digits[n++] = (char)('0' + k % 10);
-		k /= 10;
-	} while (k);
-	size_t len = sizeof(PLACEHOLDER) - 1;
-	memcpy(ph, PLACEHOLDER, len);
-	while (n)
-		ph[len++] = digits[--n];
-	memcpy(ph + len, "-->\n", 5);
-}
-
 /* Records the fenced block n as code block #k of e and replaces it with a
  * placeholder; a following ```output block of a snippet is removed (the
  * snippet shows its verified output); *next_code is cleared when it was
@@ -426,7 +410,7 @@ static void S_code_block(struct entry *e, cmark_node *n, cmark_node **next_code,
 	if (*cb->lang && strcmp(cb->lang, "output"))
 		highlight_key(cb->lang, cb->code, cb->key);
 	char ph[48];
-	S_placeholder(ph, e->ncodes);
+	snprintf(ph, sizeof(ph), PLACEHOLDER "%zu-->\n", e->ncodes);
 	e->ncodes++;
 	cmark_node *blk = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, &S_arena_mem);
 	cmark_node_set_on_enter(blk, ph);
@@ -520,9 +504,8 @@ static void S_link_node(struct entry *e, cmark_node *n, struct buf *scratch,
 		/* content/topics/gil.md -> topics/gil.html, relative to e's
 		 * page (as markdown_relurl), with the #anchor */
 		buf_truncate(scratch, 0);
-		for (const char *p = e->url; *p; p++)
-			if (*p == '/')
-				buf_put(scratch, "../", 3);
+		for (int up = S_depth(e->url); up > 0; up--)
+			buf_put(scratch, "../", 3);
 		buf_put(scratch, u.target + 8, strlen(u.target) - 8 - 3);
 		buf_put(scratch, ".html", 5);
 		if (u.anchor) {
@@ -634,15 +617,23 @@ void markdown_highlight_queue(const struct entry *e, struct highlighter *hl)
 					  e->codes[i].code);
 }
 
+/* When the block has a language, appends attr (which opens an attribute,
+ * as ` data-lang="`), the language HTML-escaped and the closing quote. */
+static void S_lang_attr(const struct code_block *cb, const char *attr,
+			struct buf *out)
+{
+	if (!*cb->lang)
+		return;
+	buf_puts(out, attr);
+	buf_put_html(out, cb->lang, strlen(cb->lang));
+	buf_putc(out, '"');
+}
+
 /* A code block as <pre><code>, not highlighted. */
 static void S_pre_code(const struct code_block *cb, struct buf *out)
 {
 	buf_puts(out, "<pre tabindex=\"0\"><code");
-	if (*cb->lang) {
-		buf_puts(out, " class=\"language-");
-		buf_put_html(out, cb->lang, strlen(cb->lang));
-		buf_puts(out, "\"");
-	}
+	S_lang_attr(cb, " class=\"language-", out);
 	buf_puts(out, ">");
 	buf_put_html(out, cb->code, strlen(cb->code));
 	buf_puts(out, "</code></pre>");
@@ -662,11 +653,7 @@ static void S_code_html(const struct code_block *cb, struct highlighter *hl,
 		return;
 	}
 	buf_puts(out, "<div class=\"code\"");
-	if (*cb->lang) {
-		buf_puts(out, " data-lang=\"");
-		buf_put_html(out, cb->lang, strlen(cb->lang));
-		buf_puts(out, "\"");
-	}
+	S_lang_attr(cb, " data-lang=\"", out);
 	buf_puts(out, ">");
 	if (hi)
 		buf_puts(out, hi);

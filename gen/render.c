@@ -598,16 +598,11 @@ static void S_render_pages(struct job *j)
 	tpl_free(t);
 }
 
-struct worker_arg {
-	struct job *job;
-	int jobs;
-};
-
+/* One render worker: every worker takes pages until none is left. */
 static void S_worker(size_t i, void *arg)
 {
-	struct worker_arg *w = arg;
 	(void)i;
-	S_render_pages(w->job);
+	S_render_pages(arg);
 }
 
 static void S_add_page(struct job *j, size_t *cap, enum page_kind k, char *url, size_t idx)
@@ -679,8 +674,7 @@ long render_site(const struct render_opts *o, struct diags *d)
 	int jobs = o->jobs < 1 ? 1 : o->jobs;
 	if (jobs > 1 && j.npages < 64)
 		jobs = 1;
-	struct worker_arg w = { &j, jobs };
-	parallel_for((size_t)jobs, jobs, S_worker, &w);
+	parallel_for((size_t)jobs, jobs, S_worker, &j);
 
 	char *static_src = path_join(o->templates, "static");
 	char *static_dst = path_join(o->outdir, "static");

@@ -55,8 +55,7 @@ static const char S_schema[] =
 	 * they pile up: with 8 MB, a 10,000-page site is flushed a few times
 	 * rather than tens, and merged much less. Peak memory grows by the
 	 * same 8 MB at most. */
-	"INSERT INTO docs(docs, rank) VALUES('hashsize', 8388608);"
-	;
+	"INSERT INTO docs(docs, rank) VALUES('hashsize', 8388608);";
 
 /* ---- the unicode61 tokenizer, borrowed from FTS5 ---- */
 

@@ -21,7 +21,6 @@
 #include <lua.h>
 #include <lualib.h>
 
-#define REG_TPL "kb.tpl"      /* registry: light userdata struct tpl * */
 #define REG_RENDER "kb.render" /* registry: the prelude's render function */
 
 /* The struct tpl of a template state, kept in the state's extra space so
@@ -753,9 +752,7 @@ char *tpl_compile(const char *src, size_t len)
 static int S_loader(lua_State *L)
 {
 	const char *name = luaL_checkstring(L, 1);
-	lua_getfield(L, LUA_REGISTRYINDEX, REG_TPL);
-	struct tpl *t = lua_touserdata(L, -1);
-	lua_pop(L, 1);
+	struct tpl *t = S_tpl(L);
 	if (strstr(name, "..") || name[0] == '/')
 		return luaL_error(L, "bad template name '%s'", name);
 	char *path = path_join(t->dir, name);
@@ -798,8 +795,6 @@ struct tpl *tpl_new(const char *dir)
 	t->dir = xstrdup(dir);
 	t->url_depth = -1;
 	*(struct tpl **)lua_getextraspace(L) = t;
-	lua_pushlightuserdata(L, t);
-	lua_setfield(L, LUA_REGISTRYINDEX, REG_TPL);
 	lua_newtable(L); /* the metatable of raw strings */
 	lua_pushvalue(L, -1);
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_SAFE);
