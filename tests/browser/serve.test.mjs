@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const KB = path.resolve(process.env.KB || path.join(ROOT, 'kb'));
@@ -76,11 +76,7 @@ before(async () => {
   fs.rmSync(path.join(src, 'site'), { recursive: true, force: true });
   fs.rmSync(path.join(src, '.kb-cache'), { recursive: true, force: true });
   fs.cpSync(path.join(ROOT, 'tests', 'browser', 'fixture', 'content'), path.join(src, 'content'), { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.KB_CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
 });
 
 after(async () => {
