@@ -63,21 +63,36 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Pushes the context {title=..., body=...}. */
+static void S_push_ctx(lua_State *L, const char *title, const char *body)
+{
+	lua_newtable(L);
+	lua_pushstring(L, title);
+	lua_setfield(L, -2, "title");
+	lua_pushstring(L, body);
+	lua_setfield(L, -2, "body");
+}
+
 /* Renders name with ctx {title=..., body=...}; returns 0 or -1. */
 static int S_render(const char *name, const char *url, const char *title,
 		    const char *body, char **out, char **err)
 {
 	struct tpl *t = tpl_new(dir);
 	assert_non_null(t);
-	lua_State *L = tpl_state(t);
-	lua_newtable(L);
-	lua_pushstring(L, title);
-	lua_setfield(L, -2, "title");
-	lua_pushstring(L, body);
-	lua_setfield(L, -2, "body");
+	S_push_ctx(tpl_state(t), title, body);
 	int rc = tpl_render(t, name, url, out, err);
 	tpl_free(t);
 	return rc;
+}
+
+/* Renders name at url with title (body "b") and checks the output. */
+static void S_expect(const char *name, const char *url, const char *title,
+		     const char *want)
+{
+	char *out, *err;
+	assert_int_equal(S_render(name, url, title, "b", &out, &err), 0);
+	assert_string_equal(out, want);
+	free(out);
 }
 
 static void test_template_escapes_by_default(void **state)
@@ -112,22 +127,14 @@ static void test_template_error_position(void **state)
 static void test_template_sandbox(void **state)
 {
 	(void)state;
-	char *out, *err;
-	assert_int_equal(S_render("sandbox.html", "", "t", "b", &out, &err), 0);
-	assert_string_equal(out, "nil nil nil nil nil function");
-	free(out);
+	S_expect("sandbox.html", "", "t", "nil nil nil nil nil function");
 }
 
 static void test_template_relative_urls(void **state)
 {
 	(void)state;
-	char *out, *err;
-	assert_int_equal(S_render("url.html", "topics/gil.html", "t", "b", &out, &err), 0);
-	assert_string_equal(out, "../static/a.css https://x.org/ #top");
-	free(out);
-	assert_int_equal(S_render("url.html", "index.html", "t", "b", &out, &err), 0);
-	assert_string_equal(out, "static/a.css https://x.org/ #top");
-	free(out);
+	S_expect("url.html", "topics/gil.html", "t", "../static/a.css https://x.org/ #top");
+	S_expect("url.html", "index.html", "t", "static/a.css https://x.org/ #top");
 }
 
 static void test_template_compiler_keeps_lines(void **state)
@@ -140,33 +147,23 @@ static void test_template_compiler_keeps_lines(void **state)
 		nl += *p == '\n';
 	assert_int_equal(nl, 3);
 	free(lua);
-	char *out, *err;
-	assert_int_equal(S_render("loop.html", "", "t", "b", &out, &err), 0);
 	/* statement tags eat their newline; comments vanish */
-	assert_string_equal(out, "1,2,3,end");
-	free(out);
+	S_expect("loop.html", "", "t", "1,2,3,end");
 }
 
 static void test_template_values(void **state)
 {
 	(void)state;
-	char *out, *err;
-	assert_int_equal(S_render("values.html", "", "t", "b", &out, &err), 0);
 	/* nil prints nothing escaped, "nil" raw; a call gives its first value */
-	assert_string_equal(out, "[][nil][1.5][-3][9.2233720368548e+18][true][&lt;o&gt;][<o>][&lt;a&gt;][]");
-	free(out);
+	S_expect("values.html", "", "t",
+		 "[][nil][1.5][-3][9.2233720368548e+18][true][&lt;o&gt;][<o>][&lt;a&gt;][]");
 }
 
 static void test_template_layout_content_is_raw_string(void **state)
 {
 	(void)state;
-	char *out, *err;
-	assert_int_equal(S_render("wrap.html", "a/b.html", "x&y", "b", &out, &err), 0);
-	assert_string_equal(out, "[<b>x&amp;y</b>](14)<b>x&amp;y</b>");
-	free(out);
-	assert_int_equal(S_render("partial-value.html", "", "t", "b", &out, &err), 0);
-	assert_string_equal(out, "[&lt;]|[&amp;lt;]|[&amp;lt;]");
-	free(out);
+	S_expect("wrap.html", "a/b.html", "x&y", "[<b>x&amp;y</b>](14)<b>x&amp;y</b>");
+	S_expect("partial-value.html", "", "t", "[&lt;]|[&amp;lt;]|[&amp;lt;]");
 }
 
 /* Renders name with one state's t, ctx {title=..., body=..., keep=the
@@ -174,11 +171,7 @@ static void test_template_layout_content_is_raw_string(void **state)
 static char *S_render_in(struct tpl *t, const char *name, const char *title, const char *body)
 {
 	lua_State *L = tpl_state(t);
-	lua_newtable(L);
-	lua_pushstring(L, title);
-	lua_setfield(L, -2, "title");
-	lua_pushstring(L, body);
-	lua_setfield(L, -2, "body");
+	S_push_ctx(L, title, body);
 	if (lua_getfield(L, LUA_REGISTRYINDEX, "test.keep") != LUA_TTABLE) {
 		lua_pop(L, 1);
 		lua_newtable(L);
@@ -191,9 +184,9 @@ static char *S_render_in(struct tpl *t, const char *name, const char *title, con
 	return out;
 }
 
-/* Layouts write big pages without copying them: the output is the same
- * however often a layout writes its content, when it keeps it for a later
- * page, and when layouts nest, page after page in one state. */
+/* Layouts wrap big pages (handed to them without a copy): the output is
+ * the same however often a layout writes its content, when it keeps it for
+ * a later page, and when layouts nest, page after page in one state. */
 static void test_template_layout_big_pages(void **state)
 {
 	(void)state;
@@ -235,10 +228,7 @@ static void test_template_long_runs(void **state)
 		buf_printf(&want, "<%d&&amp;>\n", i);
 	}
 	S_write("long.html", src.data);
-	char *out, *err;
-	assert_int_equal(S_render("long.html", "", "t", "b", &out, &err), 0);
-	assert_string_equal(out, want.data);
-	free(out);
+	S_expect("long.html", "", "t", want.data);
 	buf_release(&src);
 	buf_release(&want);
 }
