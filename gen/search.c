@@ -159,13 +159,21 @@ static inline uint64_t S_word(const char *s)
 	return w;
 }
 
+/* S_hash is S_mix over the term's eight-byte words, from S_HASH_SEED;
+ * S_split_sse2 computes it the same way from its registers. */
+#define S_HASH_SEED(len) ((uint64_t)(len) * 0x9e3779b97f4a7c15ULL)
+
+static inline uint64_t S_mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 32);
+}
+
 static inline uint64_t S_hash(const char *s, size_t len)
 {
-	uint64_t h = len * 0x9e3779b97f4a7c15ULL;
-	for (size_t i = 0; i < len; i += 8) {
-		h = (h ^ S_word(s + i)) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
+	uint64_t h = S_HASH_SEED(len);
+	for (size_t i = 0; i < len; i += 8)
+		h = S_mix(h, S_word(s + i));
 	return h;
 }
 
@@ -242,7 +250,6 @@ struct search_index {
 	char *path;     /* final name */
 	char *tmp_path; /* where the index is built */
 	char *error;    /* first error of search_index_add, or NULL */
-	int counting;   /* documents being split are counted in vocab */
 	struct buf scratch;
 	struct buf stem; /* S_term_new's */
 	fts5_tokenizer porter; /* FTS5's, and its user data */
@@ -310,18 +317,6 @@ static int S_one_tokenize(Fts5Tokenizer *p, void *ctx, int flags,
 	return len > 0 ? fn(ctx, 0, text, len, 0, len) : SQLITE_OK;
 }
 
-/* Callback of the stemmer: appends the stem to a struct buf. */
-static int S_stem_token(void *ctx, int tflags, const char *tok, int ntok,
-			int start, int end)
-{
-	struct buf *b = ctx;
-	(void)tflags, (void)start, (void)end;
-	if (b->len)
-		return SQLITE_ERROR; /* not one token */
-	buf_put(b, tok, (size_t)ntok);
-	return SQLITE_OK;
-}
-
 /* Fills the empty slot t with the term (s, len) and its stem. Returns 0,
  * or -1 if FTS5's stemmer failed. */
 static int S_term_new(struct S_split *sp, struct S_term *t, const char *s,
@@ -331,7 +326,7 @@ static int S_term_new(struct S_split *sp, struct S_term *t, const char *s,
 	struct buf *stem = &ix->stem;
 	buf_truncate(stem, 0);
 	if (sp->porter.xTokenize(sp->stemmer, stem, FTS5_TOKENIZE_DOCUMENT, s,
-				 (int)len, S_stem_token) != SQLITE_OK ||
+				 (int)len, S_token_join) != SQLITE_OK ||
 	    !stem->len)
 		return -1;
 	if (stem->len == len && !memcmp(stem->data, s, len)) {
@@ -370,7 +365,7 @@ int S_split_emit_slot(struct S_split_call *c, struct S_term *t, const char *s,
 		if (S_term_new(sp, t, s, len, hash) < 0)
 			return SQLITE_ERROR;
 	}
-	if (ix->counting && t->last_doc != ix->ndocs) {
+	if (t->last_doc != ix->ndocs) {
 		t->df++;
 		t->last_doc = ix->ndocs;
 	}
@@ -551,12 +546,9 @@ static int S_split_sse2(struct S_split_call *c, const unsigned char *base,
 			/* S_hash(tok, e), and its slot */
 			lo = (uint64_t)_mm_cvtsi128_si64(w);
 			hi = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(w, w));
-			h = (e * 0x9e3779b97f4a7c15ULL ^ lo) * 0xff51afd7ed558ccdULL;
-			h ^= h >> 32;
-			if (e > 8) {
-				h = (h ^ hi) * 0xff51afd7ed558ccdULL;
-				h ^= h >> 32;
-			}
+			h = S_mix(S_HASH_SEED(e), lo);
+			if (e > 8)
+				h = S_mix(h, hi);
 			i = (size_t)h & (v->cap - 1);
 			while (v->slots[i].s &&
 			       (v->slots[i].hash != h || v->slots[i].len != e ||
@@ -785,6 +777,14 @@ static size_t S_first_control(const char *s, size_t len)
 	return len;
 }
 
+/* Turns the bytes of s[from..len) that S_is_control matches into spaces. */
+static void S_blank_controls(char *s, size_t from, size_t len)
+{
+	for (size_t i = from; i < len; i++)
+		if (S_is_control((unsigned char)s[i]))
+			s[i] = ' ';
+}
+
 /* Binds s with control characters turned into spaces (they would clash
  * with the snippet markers and mean nothing to a reader). */
 static int S_bind_clean(sqlite3_stmt *st, int col, const char *s,
@@ -799,9 +799,7 @@ static int S_bind_clean(sqlite3_stmt *st, int col, const char *s,
 		return sqlite3_bind_text(st, col, s, (int)len, SQLITE_STATIC);
 	buf_truncate(scratch, 0);
 	buf_puts(scratch, s);
-	for (; i < scratch->len; i++)
-		if (S_is_control((unsigned char)scratch->data[i]))
-			scratch->data[i] = ' ';
+	S_blank_controls(scratch->data, i, scratch->len);
 	return sqlite3_bind_text(st, col, scratch->data, (int)scratch->len,
 				 SQLITE_TRANSIENT);
 }
@@ -828,9 +826,7 @@ static void S_keys_add(struct search_index *ix, struct buf *title_key,
 	if (url && *url) {
 		const char *slash = strrchr(url, '/');
 		char *key = xasprintf("/%s", slash ? slash + 1 : url);
-		for (char *c = key; *c; c++)
-			if (S_is_control((unsigned char)*c))
-				*c = ' ';
+		S_blank_controls(key, 0, strlen(key));
 		S_key_push(ix, key);
 	}
 }
@@ -859,11 +855,10 @@ int search_index_add(struct search_index *ix, const struct search_doc *doc)
 		rc = sqlite3_bind_text(ix->insert, 10, key.data, (int)key.len,
 				       SQLITE_STATIC);
 	/* The vocabulary comes from the indexed columns (the first five), as
-	 * FTS5 splits them (see S_split). */
-	ix->counting = 1;
+	 * FTS5 splits them (see S_split): this insert is the only statement
+	 * that makes it split text. */
 	if (rc == SQLITE_OK && sqlite3_step(ix->insert) != SQLITE_DONE)
 		rc = SQLITE_ERROR;
-	ix->counting = 0;
 	sqlite3_clear_bindings(ix->insert);
 	if (rc == SQLITE_OK)
 		S_keys_add(ix, &key, doc->url);
@@ -884,7 +879,9 @@ static int S_key_cmp(const void *a, const void *b)
 	return c ? c : (x->doc > y->doc) - (x->doc < y->doc);
 }
 
-/* Writes the rows of `keys` in key order, without duplicates. */
+/* Writes the rows of `keys` in key order. A page's title key never starts
+ * with '/' as its URL key does, so no row should repeat; one that did is
+ * skipped, keeping the primary key safe. */
 static int S_write_keys(struct search_index *ix)
 {
 	sqlite3_stmt *st = NULL;
@@ -922,7 +919,7 @@ static int S_write_vocab(struct search_index *ix)
 
 	for (size_t i = 0; i < ix->vocab.cap; i++) {
 		const struct S_term *t = &ix->vocab.slots[i];
-		if (t->s && t->df && t->len >= S_TERM_MIN &&
+		if (t->s && t->len >= S_TERM_MIN &&
 		    t->len <= S_TERM_MAX)
 			terms[n++] = &ix->vocab.slots[i];
 	}

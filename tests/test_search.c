@@ -730,7 +730,6 @@ static void test_search_color(void **state)
 	free(out);
 }
 
-/* Same documents, same file; the temporary file never stays behind. */
 /* Text the index writer splits itself (see S_split in search.c) next to
  * text it leaves to unicode61: accents, combining marks, ligatures, CJK,
  * invalid UTF-8, long and mixed-case words, identifiers. */
@@ -868,8 +867,9 @@ static char *query_text(sqlite3 *db, const char *sql)
 	return v;
 }
 
-/* The body test_search_index_stored_text_and_keys indexes as page n: 100 letters with one byte
- * that may be a control character; clean is what the index must store. */
+/* The body test_search_index_stored_text_and_keys indexes as page n:
+ * 100 letters with one byte that may be a control character; clean is
+ * what the index must store. */
 #define NSTORED (100 * 36)
 static void stored_body(int n, char *raw, char *clean)
 {
@@ -933,6 +933,7 @@ static void test_search_index_stored_text_and_keys(void **state)
 	free(path);
 }
 
+/* Same documents, same file; the temporary file never stays behind. */
 static void test_search_index_reproducible_and_atomic(void **state)
 {
 	struct fixture *f = *state;
