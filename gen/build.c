@@ -82,8 +82,7 @@ struct state {
 	struct index_job ij;     /* the search index, written by its own thread */
 	pthread_t ith;
 	struct highlighter *hl;  /* started early: Python starts while we parse */
-	int indexing;
-	int index_later;         /* no thread: write the index after parsing */
+	int indexing;            /* the index thread runs */
 	char *parsed;            /* entry i is parsed (atomic), for the index thread */
 	pthread_mutex_t parsed_lock;
 	pthread_cond_t parsed_cond;
@@ -150,6 +149,8 @@ static void S_parse_one(size_t i, void *arg)
 	struct state *st = arg;
 	markdown_parse(st->site.entries[i], &st->cfg, &st->per[i]);
 	__atomic_store_n(&st->parsed[i], 1, __ATOMIC_RELEASE);
+	if (!st->indexing)
+		return; /* no thread waits (kb check, or the index comes later) */
 	pthread_mutex_lock(&st->parsed_lock);
 	pthread_cond_broadcast(&st->parsed_cond);
 	pthread_mutex_unlock(&st->parsed_lock);
@@ -173,15 +174,10 @@ static void S_link_one(size_t i, void *arg)
 	markdown_link(st->site.entries[i], &st->site, &st->per[i]);
 }
 
-struct render_arg {
-	struct state *st;
-	struct highlighter *hl;
-};
-
 static void S_render_one(size_t i, void *arg)
 {
-	struct render_arg *ra = arg;
-	markdown_finish(ra->st->site.entries[i], ra->hl);
+	struct state *st = arg;
+	markdown_finish(st->site.entries[i], st->hl);
 }
 
 static void S_merge_per(struct state *st)
@@ -311,7 +307,7 @@ static int S_up_to_date(const struct build_opts *o, const char *fp)
 
 /* ---- stages ---- */
 
-static void S_start_index(struct state *st);
+static int S_start_index(struct state *st);
 static int S_index(struct state *st, const char *dir, struct diags *d);
 
 /* Loads, parses and links every entry. When index is set the search
@@ -331,10 +327,9 @@ static int S_load(struct state *st, int index)
 	S_mark(st, "load");
 	st->per = xcalloc(st->site.n ? st->site.n : 1, sizeof(*st->per));
 	st->parsed = xcalloc(st->site.n ? st->site.n : 1, 1);
-	if (index && !st->d.errors)
-		S_start_index(st);
+	int index_later = index && !st->d.errors && S_start_index(st);
 	parallel_for(st->site.n, st->o->jobs, S_parse_one, st);
-	if (st->index_later)
+	if (index_later)
 		st->ij.rc = S_index(st, st->target, &st->d);
 	S_merge_per(st);
 	S_mark(st, "parse");
@@ -523,13 +518,11 @@ static int S_verify(struct state *st)
 	return rc;
 }
 
-static struct highlighter *S_highlight(struct state *st)
+static void S_highlight(struct state *st)
 {
-	struct highlighter *hl = st->hl;
 	for (size_t i = 0; i < st->site.n; i++)
-		markdown_highlight_queue(st->site.entries[i], hl);
-	highlight_run(hl, &st->d);
-	return hl;
+		markdown_highlight_queue(st->site.entries[i], st->hl);
+	highlight_run(st->hl, &st->d);
 }
 
 /* The templates: ./templates, else $KB_TEMPLATES, else templates/ next
@@ -637,16 +630,16 @@ static int S_open_output(struct state *st)
 
 /* The index needs only what loading and parsing extract: it starts once
  * the entries are loaded, takes each as soon as it is parsed, and runs
- * beside every later stage. */
-static void S_start_index(struct state *st)
+ * beside every later stage. Returns 1 when the index is wanted but its
+ * thread could not start: S_load then writes it after parsing. */
+static int S_start_index(struct state *st)
 {
 	if (st->o->check || !st->target)
-		return;
+		return 0;
 	st->ij.st = st;
 	st->ij.dir = st->target;
 	st->indexing = pthread_create(&st->ith, NULL, S_index_thread, &st->ij) == 0;
-	/* Without a thread the index is written after parsing (S_load). */
-	st->index_later = !st->indexing;
+	return !st->indexing;
 }
 
 static int S_join_index(struct state *st)
@@ -740,10 +733,9 @@ static int S_pagefind(struct state *st)
 
 static int S_write(struct state *st, const char *fp)
 {
-	struct highlighter *hl = S_highlight(st);
+	S_highlight(st);
 	S_mark(st, "highlight");
-	struct render_arg ra = { st, hl };
-	parallel_for(st->site.n, st->o->jobs, S_render_one, &ra);
+	parallel_for(st->site.n, st->o->jobs, S_render_one, st);
 	S_mark(st, "markdown");
 	char date[32];
 	S_date(date);
@@ -755,7 +747,8 @@ static int S_write(struct state *st, const char *fp)
 	long pages = render_site(&ro, &st->d);
 	free(templates);
 	S_mark(st, "templates");
-	highlight_free(hl);
+	/* The pages have their code: the highlights go before Pagefind runs. */
+	highlight_free(st->hl);
 	st->hl = NULL;
 	if (pages >= 0 && st->cfg.pagefind && !st->o->check && !st->d.errors) {
 		if (S_pagefind(st) < 0)

@@ -21,7 +21,9 @@ struct tags {
 };
 
 /* Fills e->see and e->backlinks for every entry, and *tags (release with
- * tags_release()). An unknown see_also id is an error at its line. */
+ * tags_release()), each in title order: s comes from load_site(), which
+ * ranks the titles (entry.title_rank). An unknown see_also id is an
+ * error at its line. */
 void enrich_site(struct site *s, struct tags *tags, struct diags *d);
 void tags_release(struct tags *tags);
 

@@ -5,9 +5,9 @@
  * highlight_new() starts one Python process at once, so that its start-up
  * overlaps whatever the caller does next. Blocks are queued with
  * highlight_add(); highlight_run() looks each one up in the cache
- * (.kb-cache/highlight/<version>/<sha1>.spans, keyed by language, code and
- * the Pygments version the process reports) and sends the misses to that
- * process in one batch. Afterwards highlight_get() returns the HTML of a
+ * (.kb-cache/highlight/<version>/<2 hex>/<38 hex>.spans: the Pygments
+ * version the process reports, then the SHA-1 key of the block's language
+ * and code) and sends the misses to that process in one batch. Afterwards highlight_get() returns the HTML of a
  * block.
  */
 #ifndef KB_HIGHLIGHT_H

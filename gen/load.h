@@ -73,7 +73,7 @@ struct entry {
 	char *url;         /* "topics/gil.html", relative to the site root */
 	size_t index;      /* position in site->entries */
 	size_t title_rank; /* position in the order of titles (case folded,
-			    * then ids): lists sort on it */
+			    * then ids), set by load_site(): lists sort on it */
 
 	/* parse (markdown.c) */
 	struct heading *headings;

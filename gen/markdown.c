@@ -206,17 +206,16 @@ struct S_found {
 	size_t nh, nc, nl;
 };
 
-/* Grows an array of n elements of size `size` at powers of two. */
-static void S_reserve(void *arr, size_t n, size_t size)
+/* arr, an array of n elements of size `size`, with room for one more:
+ * arrays grow at powers of two. */
+static void *S_grow(void *arr, size_t n, size_t size)
 {
-	void **a = arr;
-	if ((n & (n - 1)) == 0)
-		*a = xrealloc(*a, (n ? n * 2 : 8) * size);
+	return (n & (n - 1)) == 0 ? xrealloc(arr, (n ? n * 2 : 8) * size) : arr;
 }
 
 static void S_push_node(cmark_node ***arr, size_t *n, cmark_node *node)
 {
-	S_reserve(arr, *n, sizeof(**arr));
+	*arr = S_grow(*arr, *n, sizeof(**arr));
 	(*arr)[(*n)++] = node;
 }
 
@@ -267,7 +266,7 @@ static void S_walk(cmark_node *doc, struct S_found *f, struct buf *plain)
 			buf_putc(plain, ' ');
 			break;
 		case CMARK_NODE_HEADING:
-			S_reserve(&f->heads, f->nh, sizeof(*f->heads));
+			f->heads = S_grow(f->heads, f->nh, sizeof(*f->heads));
 			f->heads[f->nh].node = c;
 			f->heads[f->nh].from = f->heads[f->nh].to = plain->len;
 			f->nh++;
@@ -283,10 +282,11 @@ static void S_walk(cmark_node *doc, struct S_found *f, struct buf *plain)
 	cmark_iter_free(it);
 }
 
-static int S_anchor_taken(const struct entry *e, const char *anchor)
+/* Whether one of t's headings has this anchor. */
+static int S_has_anchor(const struct entry *t, const char *anchor)
 {
-	for (size_t i = 0; i < e->nheadings; i++)
-		if (!strcmp(e->headings[i].anchor, anchor))
+	for (size_t i = 0; i < t->nheadings; i++)
+		if (!strcmp(t->headings[i].anchor, anchor))
 			return 1;
 	return 0;
 }
@@ -302,7 +302,7 @@ static void S_add_heading(struct entry *e, int level, const char *text,
 	scratch->len = base;
 	scratch->data[base] = '\0';
 	/* GitHub appends -1, -2, ... to repeated anchors. */
-	for (int k = 1; S_anchor_taken(e, scratch->data); k++) {
+	for (int k = 1; S_has_anchor(e, scratch->data); k++) {
 		char num[24];
 		int n = snprintf(num, sizeof(num), "-%d", k);
 		buf_truncate(scratch, base);
@@ -376,7 +376,10 @@ static void S_code_block(struct entry *e, cmark_node *n, cmark_node **next_code,
 	S_lang_of(info ? info : "", lang, sizeof(lang));
 	struct snippet *s = NULL;
 	cmark_node *next = cmark_node_next(n);
-	if (*lang && strcmp(lang, "output")) {
+	/* A block with a language other than "output" may be a snippet and
+	 * is highlighted. */
+	int has_lang = *lang && strcmp(lang, "output");
+	if (has_lang) {
 		const char *out = NULL;
 		int out_line = 0, out_end = 0;
 		cmark_node *outn = NULL;
@@ -407,7 +410,7 @@ static void S_code_block(struct entry *e, cmark_node *n, cmark_node **next_code,
 	cb->code = xstrdup(s ? s->source : (code ? code : ""));
 	cb->snippet = s;
 	cb->key[0] = '\0';
-	if (*cb->lang && strcmp(cb->lang, "output"))
+	if (has_lang)
 		highlight_key(cb->lang, cb->code, cb->key);
 	char ph[48];
 	snprintf(ph, sizeof(ph), PLACEHOLDER "%zu-->\n", e->ncodes);
@@ -439,14 +442,6 @@ static int S_unsafe_scheme(const char *url)
 	low[i] = '\0';
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
 		if (!strncmp(low, bad[k], strlen(bad[k])))
-			return 1;
-	return 0;
-}
-
-static int S_has_anchor(const struct entry *t, const char *anchor)
-{
-	for (size_t i = 0; i < t->nheadings; i++)
-		if (!strcmp(t->headings[i].anchor, anchor))
 			return 1;
 	return 0;
 }
@@ -545,12 +540,10 @@ void markdown_link(struct entry *e, const struct site *s, struct diags *d)
 	}
 }
 
-/* Makes room in *arr (of *n elements) for `more`. */
-static void S_room(void *arr, size_t n, size_t more, size_t size)
+/* arr, an array of n elements of size `size`, with room for `more`. */
+static void *S_room(void *arr, size_t n, size_t more, size_t size)
 {
-	void **a = arr;
-	if (more)
-		*a = xrealloc(*a, (n + more) * size);
+	return more ? xrealloc(arr, (n + more) * size) : arr;
 }
 
 void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
@@ -577,16 +570,16 @@ void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
 	buf_grow(&plain, body_len + 64);
 	S_walk(doc, &f, &plain);
 
-	S_room(&e->uses, e->nuses, f.nl, sizeof(*e->uses));
+	e->uses = S_room(e->uses, e->nuses, f.nl, sizeof(*e->uses));
 	for (size_t i = 0; i < f.nl; i++)
 		S_link_node(e, f.links[i], &scratch, d);
-	S_room(&e->codes, e->ncodes, f.nc, sizeof(*e->codes));
-	S_room(&e->snippets, e->nsnippets, f.nc, sizeof(*e->snippets));
+	e->codes = S_room(e->codes, e->ncodes, f.nc, sizeof(*e->codes));
+	e->snippets = S_room(e->snippets, e->nsnippets, f.nc, sizeof(*e->snippets));
 	for (size_t i = 0; i < f.nc; i++)
 		if (f.codes[i])
 			S_code_block(e, f.codes[i], i + 1 < f.nc ? &f.codes[i + 1] : &f.codes[i],
 				     cfg, d);
-	S_room(&e->headings, e->nheadings, f.nh, sizeof(*e->headings));
+	e->headings = S_room(e->headings, e->nheadings, f.nh, sizeof(*e->headings));
 	for (size_t i = 0; i < f.nh; i++)
 		S_anchor_heading(e, f.heads[i].node, plain.data + f.heads[i].from,
 				 f.heads[i].to - f.heads[i].from, &scratch);

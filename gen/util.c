@@ -239,7 +239,8 @@ int read_file(const char *path, char **out, size_t *out_len)
 	struct buf b = BUF_INIT;
 	struct stat st;
 	size_t chunk = 65536;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+	int regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (regular) {
 		/* Exactly the file's size, plus one byte to see the end. */
 		buf_grow(&b, (size_t)st.st_size + 1);
 		chunk = 4096;
@@ -264,7 +265,7 @@ int read_file(const char *path, char **out, size_t *out_len)
 		b.data[b.len] = '\0';
 		/* A regular file reads short only at its end: no second
 		 * read() to be told so. */
-		if (chunk == 4096 && (size_t)n < asked)
+		if (regular && (size_t)n < asked)
 			break;
 	}
 	close(fd);
