@@ -59,14 +59,19 @@ char *render_expand(const char *tmpl, const char *path)
 	return buf_detach(&b);
 }
 
-/* lua_pushlstring() rather than lua_pushstring(): the latter goes through
- * Lua's string cache by address, where every value would push out the
- * field names that lua_setfield() finds there. */
-static void S_setstr(lua_State *L, const char *k, const char *v)
+/* Pushes v ("" for NULL). lua_pushlstring() rather than lua_pushstring():
+ * the latter goes through Lua's string cache by address, where every
+ * value would push out the field names that lua_setfield() finds there. */
+static inline void S_pushstr(lua_State *L, const char *v)
 {
 	if (!v)
 		v = "";
 	lua_pushlstring(L, v, strlen(v));
+}
+
+static void S_setstr(lua_State *L, const char *k, const char *v)
+{
+	S_pushstr(L, v);
 	lua_setfield(L, -2, k);
 }
 
@@ -116,10 +121,8 @@ static inline void S_setk(lua_State *L, int keys, enum key k)
 /* t[key k] = v ("" for NULL), t the table on top. */
 static void S_setkstr(lua_State *L, int keys, enum key k, const char *v)
 {
-	if (!v)
-		v = "";
 	lua_pushvalue(L, keys + (int)k);
-	lua_pushlstring(L, v, strlen(v));
+	S_pushstr(L, v);
 	lua_rawset(L, -3);
 }
 
@@ -128,7 +131,7 @@ static void S_strlist(lua_State *L, const struct strlist *l)
 {
 	lua_createtable(L, (int)l->n, 0);
 	for (size_t i = 0; i < l->n; i++) {
-		lua_pushlstring(L, l->items[i], strlen(l->items[i]));
+		S_pushstr(L, l->items[i]);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 }
@@ -161,57 +164,23 @@ static void S_tag_ref(lua_State *L, int keys, const char *name, const char *url)
 /*
  * What an entry table is made of beyond the entry itself, made once per
  * state and shared by every entry table: the {name, url} table of each
- * tag (entries with a tag share it) and each section's name and title
- * strings. Lives on the Lua stack while the site is built.
+ * tag (entries with a tag share it). Lives on the Lua stack while the
+ * site is built.
  */
 struct shared {
 	int tags;         /* stack index: list of the tags' {name, url} tables */
-	int sections;     /* stack index: name, title of section i at 2i+1, 2i+2 */
 	int keys;         /* stack index of the field names (S_keys_push) */
-	const struct site *site;
 };
 
 static void S_shared_push(lua_State *L, struct shared *sh, const struct render_opts *o)
 {
 	const struct tags *tags = o->tags;
-	const struct site *s = o->site;
-	sh->site = s;
 	lua_createtable(L, (int)tags->n, 0);
 	sh->tags = lua_gettop(L);
 	for (size_t i = 0; i < tags->n; i++) {
 		S_tag_ref(L, sh->keys, tags->items[i].name, tags->items[i].url);
 		lua_rawseti(L, sh->tags, (lua_Integer)i + 1);
 	}
-	lua_createtable(L, (int)s->nsections * 2, 0);
-	sh->sections = lua_gettop(L);
-	for (size_t i = 0; i < s->nsections; i++) {
-		const char *name = s->sections[i].name;
-		const char *title = load_section_title(name);
-		lua_pushlstring(L, name, strlen(name));
-		lua_rawseti(L, sh->sections, (lua_Integer)(2 * i + 1));
-		if (!title)
-			title = "";
-		lua_pushlstring(L, title, strlen(title));
-		lua_rawseti(L, sh->sections, (lua_Integer)(2 * i + 2));
-	}
-}
-
-/* Sets the section and section_title fields of the table on top for
- * e's section. */
-static void S_set_section(lua_State *L, const struct shared *sh, const struct entry *e)
-{
-	const struct site *s = sh->site;
-	for (size_t i = 0; i < s->nsections; i++) {
-		if (strcmp(s->sections[i].name, e->section))
-			continue;
-		lua_rawgeti(L, sh->sections, (lua_Integer)(2 * i + 1));
-		S_setk(L, sh->keys, K_SECTION);
-		lua_rawgeti(L, sh->sections, (lua_Integer)(2 * i + 2));
-		S_setk(L, sh->keys, K_SECTION_TITLE);
-		return;
-	}
-	S_setkstr(L, sh->keys, K_SECTION, e->section);
-	S_setkstr(L, sh->keys, K_SECTION_TITLE, load_section_title(e->section));
 }
 
 static void S_date(lua_State *L, int keys, enum key k, long long t)
@@ -262,7 +231,8 @@ static void S_entry_table(lua_State *L, const struct entry *e,
 	S_setkstr(L, keys, K_ID, e->id);
 	S_setkstr(L, keys, K_TITLE, e->title);
 	S_setkstr(L, keys, K_SUMMARY, e->summary);
-	S_set_section(L, sh, e);
+	S_setkstr(L, sh->keys, K_SECTION, e->section);
+	S_setkstr(L, sh->keys, K_SECTION_TITLE, load_section_title(e->section));
 	S_setkstr(L, keys, K_URL, e->url);
 	S_setkstr(L, keys, K_PATH, e->path);
 	S_strlist(L, &e->languages);
@@ -281,7 +251,7 @@ static void S_entry_table(lua_State *L, const struct entry *e,
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field *f = &e->fields[i];
 		if (f->value)
-			lua_pushlstring(L, f->value, strlen(f->value));
+			S_pushstr(L, f->value);
 		else
 			S_strlist(L, &f->list);
 		lua_setfield(L, -2, f->key);
@@ -552,6 +522,10 @@ static void S_page_table(lua_State *L, int keys, int site, const struct page *p,
 static void S_render_pages(struct job *j)
 {
 	const struct render_opts *o = j->o;
+	/* A worker that starts late may find nothing left: then it need not
+	 * build a state and the whole site table. */
+	if (__atomic_load_n(&j->taken, __ATOMIC_RELAXED) >= j->npages)
+		return;
 	struct tpl *t = tpl_new(o->templates);
 	if (!t) {
 		diag_add_locked(j->d, DIAG_ERROR, o->templates, 0, 0,

@@ -108,15 +108,6 @@ static inline void S_put(struct buf *b, const char *s, size_t len)
 	b->len += len;
 }
 
-/* Appends s HTML-escaped to b. */
-static void S_put_html(struct buf *b, const char *s, size_t len)
-{
-	size_t n = strcspn(s, "&<>\"'");
-	S_put(b, s, n < len ? n : len);
-	if (n < len)
-		buf_put_html(b, s + n, len - n);
-}
-
 /* Appends the integer v as tostring() prints it. */
 static void S_put_integer(struct buf *b, lua_Integer v)
 {
@@ -147,7 +138,7 @@ static const char *S_safe_string(lua_State *L, int idx, int safe_mt, size_t *len
 	} else {
 		const struct buf *b = luaL_testudata(L, -1, REG_OUTPUT);
 		if (b) {
-			s = b->len ? b->data : "";
+			s = b->data;
 			*len = b->len;
 		}
 	}
@@ -178,7 +169,7 @@ static int S_esc(lua_State *L)
 				lua_rawgeti(L, 1, 1);
 				if ((b = luaL_testudata(L, -1, REG_OUTPUT))) {
 					/* a layout's content: now a string */
-					lua_pushlstring(L, b->len ? b->data : "", b->len);
+					lua_pushlstring(L, b->data, b->len);
 					lua_pushvalue(L, -1);
 					lua_rawseti(L, 1, 1);
 				}
@@ -190,12 +181,14 @@ static int S_esc(lua_State *L)
 		s = luaL_tolstring(L, 1, &len);
 		break;
 	}
-	if (strcspn(s, "&<>\"'") >= len) {
+	size_t n = strcspn(s, "&<>\"'");
+	if (n >= len) {
 		lua_pushvalue(L, -1); /* the string itself */
 		return 1;
 	}
 	struct buf b = BUF_INIT;
-	buf_put_html(&b, s, len);
+	buf_put(&b, s, n);
+	buf_put_html(&b, s + n, len - n);
 	lua_pushlstring(L, b.data, b.len);
 	buf_release(&b);
 	return 1;
@@ -226,7 +219,7 @@ static int S_write(lua_State *L)
 		if (type == LUA_TSTRING) {
 			s = lua_tolstring(L, i, &len);
 			if (escape)
-				S_put_html(b, s, len);
+				buf_put_html(b, s, len);
 			else
 				S_put(b, s, len);
 			continue;
@@ -257,7 +250,7 @@ static int S_write(lua_State *L)
 		s = luaL_tolstring(L, i, &len);
 		b = S_current(L, t);
 		if (escape)
-			S_put_html(b, s, len);
+			buf_put_html(b, s, len);
 		else
 			S_put(b, s, len);
 		lua_pop(L, 1);
@@ -288,7 +281,7 @@ static int S_close(lua_State *L)
 {
 	struct tpl *t = S_tpl(L);
 	struct buf *b = S_current(L, t);
-	lua_pushlstring(L, b->len ? b->data : "", b->len);
+	lua_pushlstring(L, b->data, b->len);
 	t->level--;
 	return 1;
 }

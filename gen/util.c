@@ -153,22 +153,28 @@ void buf_truncate(struct buf *b, size_t len)
 
 void buf_put_html(struct buf *b, const char *s, size_t len)
 {
-	size_t start = 0;
-	for (size_t i = 0; i < len; i++) {
-		const char *rep = NULL;
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
+	size_t i = 0;
+	while (i < len) {
+		/* Runs without a special character are copied whole: text is
+		 * mostly such runs, and strcspn() finds their end fast. It
+		 * also stops at a NUL, which is copied as it is. */
+		size_t n = strcspn(s + i, "&<>\"'");
+		if (n >= len - i) {
+			buf_put(b, s + i, len - i);
+			return;
 		}
-		buf_put(b, s + start, i - start);
-		buf_puts(b, rep);
-		start = i + 1;
+		buf_put(b, s + i, n);
+		i += n;
+		switch (s[i]) {
+		case '&': buf_puts(b, "&amp;"); break;
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		case '\'': buf_puts(b, "&#39;"); break;
+		default: buf_put(b, s + i, 1); break;
+		}
+		i++;
 	}
-	buf_put(b, s + start, len - start);
 }
 
 char *buf_detach(struct buf *b)

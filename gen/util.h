@@ -49,7 +49,8 @@ void buf_putc(struct buf *b, int c);
 void buf_printf(struct buf *b, const char *fmt, ...) KB_PRINTF(2, 3);
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 void buf_truncate(struct buf *b, size_t len);
-/* Append s with HTML special characters (&<>"') escaped. */
+/* Append s[0..len) with HTML special characters (&<>"') escaped. s is a
+ * C string, or a prefix of one (it may be read up to its NUL). */
 void buf_put_html(struct buf *b, const char *s, size_t len);
 char *buf_detach(struct buf *b);
 void buf_release(struct buf *b);
