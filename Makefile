@@ -95,7 +95,10 @@ install: kb
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(SHAREDIR)
 	install -m 755 kb $(DESTDIR)$(BINDIR)/kb
 	install -m 644 kb.1 $(DESTDIR)$(MANDIR)/man1/kb.1
-	cp -R templates $(DESTDIR)$(SHAREDIR)/
+	cp -R templates init $(DESTDIR)$(SHAREDIR)/
+	mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 644 completions/kb.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/kb
+	install -m 644 completions/_kb $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_kb
 	if [ -f site/kb-search.sqlite ]; then install -m 644 site/kb-search.sqlite $(DESTDIR)$(SHAREDIR)/; fi
 
 clean:

@@ -20,6 +20,7 @@
 
 #include <git2.h>
 
+#include "annotate.h"
 #include "config.h"
 #include "enrich.h"
 #include "highlight.h"
@@ -29,6 +30,7 @@
 #include "output.h"
 #include "render.h"
 #include "search.h"
+#include "shard.h"
 #include "snippet.h"
 #include "verify.h"
 
@@ -48,8 +50,11 @@ struct build_opts {
 	int record;
 	int stress;
 	int list_skipped;
+	int list;                /* --list: print the snippets to check, run none */
 	const char *junit;
 	const char *changed_since;
+	unsigned shard, shards;  /* --shard I/N: only shard I of N (0/0: all) */
+	int annotate;            /* --format github|gitlab: enum annotate_format */
 	char **errors_out;       /* build_site(): the diagnostics as text */
 	int exiting;             /* the process ends after this run: the site's
 				  * memory is left to the system, which takes it
@@ -482,7 +487,15 @@ static int S_verify(struct state *st)
 	struct snippet **v;
 	size_t n;
 	S_collect_snippets(st, &v, &n);
+	if (st->o->shards)
+		n = shard_filter(v, n, st->o->shard, st->o->shards);
 	int rc = 0;
+	if (st->o->list) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s:%d: %s\n", v[i]->entry_path, v[i]->line, v[i]->lang);
+		free(v);
+		return 0;
+	}
 	if (st->o->list_skipped) {
 		snippet_list_skipped(v, n, stdout);
 		free(v);
@@ -774,7 +787,10 @@ static int S_finish(struct state *st, int rc)
 {
 	if (st->tty && st->d.n)
 		fputs("\r\033[K", stderr);
-	diag_print(&st->d, stderr);
+	if (st->o->annotate)
+		annotate_print(&st->d, st->o->annotate, stdout);
+	else
+		diag_print(&st->d, stderr);
 	if (st->o->errors_out && st->d.n) {
 		struct buf text = BUF_INIT;
 		for (size_t i = 0; i < st->d.n; i++) {
@@ -879,8 +895,10 @@ static const char build_usage[] =
 	"Exit status: 0 built, 1 content errors, 2 usage error.\n";
 
 static const char check_usage[] =
-	"usage: kb check [--changed-since REF] [--record] [--stress K] [--format junit]\n"
+	"usage: kb check [--changed-since REF] [--record] [--stress K] [--format FORMAT]\n"
 	"                [--junit FILE] [--list-skipped] [--jobs N] [--strict] [--no-cache]\n"
+	"                [--shard I/N]\n"
+	"       kb check --merge-junit OUT FILE...\n"
 	"\n"
 	"Does everything kb build does but write the site: front matter, links,\n"
 	"templates, and every snippet compiled, run and checked.\n"
@@ -889,7 +907,14 @@ static const char check_usage[] =
 	"      --record             write actual outputs back into ```output blocks and .out files\n"
 	"      --stress K           run each snippet K times; list those whose output varies\n"
 	"      --format junit       write a JUnit XML report (to --junit FILE, default kb-check.xml)\n"
+	"      --format github      print messages as GitHub Actions annotations (on stdout)\n"
+	"      --format gitlab      print a GitLab Code Quality report (JSON, on stdout)\n"
+	"      --junit FILE         write the JUnit XML report to FILE\n"
+	"      --shard I/N          run only the snippets of shard I of N (stable by content)\n"
+	"      --merge-junit OUT FILE...  merge the shards' JUnit reports into OUT\n"
 	"      --list-skipped       list snippets that are not run (norun, compile) and why\n"
+	"      --list               list the snippets the check would verify (file:line: language),\n"
+	"                           after --shard and --changed-since; run none\n"
 	"  -j, --jobs N             run N jobs at once (default: number of cores)\n"
 	"      --strict             snippets whose requires= is not met fail\n"
 	"      --no-cache           rerun every snippet\n"
@@ -960,6 +985,18 @@ int build_site(const char *out, int jobs, char **errors)
 	return S_run(&o);
 }
 
+/* kb check --merge-junit OUT FILE...: one report from the shards'. */
+static int S_merge_junit(const char *out, char **files, size_t n)
+{
+	if (n == 0)
+		return usage_error(check_usage, "--merge-junit %s wants the shards' JUnit files after it", out);
+	struct diags d = DIAGS_INIT;
+	int rc = shard_merge_junit(out, files, n, &d);
+	diag_print(&d, stderr);
+	diag_release(&d);
+	return rc < 0 ? 1 : 0;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct build_opts o;
@@ -975,17 +1012,26 @@ int cmd_check(int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ "junit", required_argument, NULL, 'J' },
 		{ "list-skipped", no_argument, NULL, 'l' },
+		{ "list", no_argument, NULL, 'L' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "strict", no_argument, NULL, 's' },
 		{ "no-cache", no_argument, NULL, 'n' },
+		{ "shard", required_argument, NULL, 'H' },
+		{ "merge-junit", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
+	const char *merge = NULL;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+j:h", longs, NULL)) != -1) {
 		switch (c) {
+		case 'H':
+			if (shard_parse(optarg, &o.shard, &o.shards) < 0)
+				return usage_error(check_usage, "--shard wants I/N with 1 <= I <= N <= 1024, not '%s'", optarg);
+			break;
+		case 'M': merge = optarg; break;
 		case 'c': o.changed_since = optarg; break;
 		case 'r': o.record = 1; break;
 		case 'S':
@@ -995,6 +1041,7 @@ int cmd_check(int argc, char **argv)
 		case 'F': format = optarg; break;
 		case 'J': o.junit = optarg; break;
 		case 'l': o.list_skipped = 1; break;
+		case 'L': o.list = 1; break;
 		case 'j':
 			if (S_parse_jobs(optarg, &o.jobs) < 0)
 				return usage_error(check_usage, "--jobs wants a number from 1 to 1024, not '%s'", optarg);
@@ -1006,10 +1053,16 @@ int cmd_check(int argc, char **argv)
 			return usage_error(check_usage, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (merge)
+		return S_merge_junit(merge, argv + optind, (size_t)(argc - optind));
 	if (optind < argc)
 		return usage_error(check_usage, "unexpected argument '%s'", argv[optind]);
-	if (format && strcmp(format, "junit") && strcmp(format, "text"))
-		return usage_error(check_usage, "--format wants 'junit' or 'text', not '%s'", format);
+	if (format && strcmp(format, "junit")) {
+		int f = annotate_parse(format);
+		if (f < 0)
+			return usage_error(check_usage, "--format wants 'text', 'junit', 'github' or 'gitlab', not '%s'", format);
+		o.annotate = f;
+	}
 	if (format && !strcmp(format, "junit") && !o.junit)
 		o.junit = "kb-check.xml";
 	o.exiting = 1;

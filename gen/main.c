@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "build.h"
+#include "init.h"
 #include "search.h"
 #include "serve.h"
 
@@ -24,6 +25,7 @@ static const struct command commands[] = {
 	{ "search", cmd_search, "search the built site from the terminal" },
 	{ "serve", cmd_serve, "preview the site on 127.0.0.1 with live reload" },
 	{ "new", cmd_new, "create an entry with its section's front matter" },
+	{ "init", cmd_init, "start a new knowledge base in an empty folder" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
