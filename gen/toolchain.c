@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <strings.h>
+#include <sys/stat.h>
+
 #include "sandbox.h"
 
 /* ---- toolchains ---- */
@@ -74,103 +77,152 @@ char *verify_toolchain_short(const char *banner)
 	return r;
 }
 
+static const struct toolchain S_implicit = { NULL, NULL, STRLIST_INIT };
+
+const struct toolchain *tool_chains(const struct runner *r, size_t *n)
+{
+	*n = r->ntoolchains ? r->ntoolchains : 1;
+	return r->ntoolchains ? r->toolchains : &S_implicit;
+}
+
+/* The label of a probed tool: the version when it starts with the
+ * toolchain's name, else both. */
+static char *S_label(const struct tool *t)
+{
+	const char *name = t->tc->name;
+	if (!name)
+		return NULL;
+	if (!t->shown)
+		return xstrdup(name);
+	if (!strncmp(t->shown, name, strlen(name)))
+		return xstrdup(t->shown);
+	return xasprintf("%s (%s)", t->shown, name);
+}
+
 void tool_probe(struct tool *t, struct diags *d)
 {
+	const struct runner *r = t->r;
+	int declared = t->tc->name != NULL;
 	t->banner = xstrdup("");
-	if (!t->r->version.n)
+	t->available = 1;
+	if (t->tc->root) {
+		struct stat st;
+		t->root = realpath(t->tc->root, NULL);
+		if (!t->root || stat(t->root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			t->available = 0;
+			t->root_missing = 1;
+			t->label = S_label(t);
+			return;
+		}
+	}
+	if (!r->version.n) {
+		t->label = S_label(t);
 		return;
+	}
 	char *dir = sandbox_mkdtemp();
 	if (!dir) {
 		diag_add(d, DIAG_WARNING, NULL, 0, 0, "cannot create a sandbox "
-			 "directory to ask the %s toolchain its version", t->r->name);
+			 "directory to ask the %s toolchain its version", r->name);
+		t->label = S_label(t);
 		return;
 	}
 	struct sandbox_limits lim;
 	sandbox_limits_default(&lim);
 	lim.timeout = 30;
+	lim.root = t->root;
 	struct sandbox_result res = { 0 };
 	char *err = NULL;
-	const char **argv = xcalloc(t->r->version.n + 1, sizeof(*argv));
-	for (size_t i = 0; i < t->r->version.n; i++)
-		argv[i] = t->r->version.items[i];
-	if (sandbox_run(argv, dir, NULL, NULL, 0, &lim, &res, &err) == 0 &&
-	    res.exited && res.status == 0) {
+	struct cmd_vars v = { .src = "", .bin = "", .dir = dir, .tvars = &t->tc->vars };
+	struct strlist argv = STRLIST_INIT;
+	cmd_expand(&r->version, &v, NULL, &argv);
+	if (sandbox_run((const char *const *)argv.items, dir, NULL, NULL, 0, &lim,
+			&res, &err) == 0 && res.exited && res.status == 0) {
 		/* Some tools print their version on stderr (python2, java). */
 		const char *text = res.out_len ? res.out : res.err;
 		free(t->banner);
 		t->banner = xstrndup(text, strcspn(text, "\n"));
 		t->shown = verify_toolchain_short(t->banner);
+	} else if (declared) {
+		t->available = 0; /* reported once, with the others missing */
 	} else {
 		diag_add(d, DIAG_WARNING, NULL, 0, 0, "'%s' failed: the %s "
-			 "toolchain version is unknown%s%s", argv[0], t->r->name,
+			 "toolchain version is unknown%s%s", argv.items[0], r->name,
 			 err ? ": " : "", err ? err : "");
 	}
+	t->label = S_label(t);
+	strlist_release(&argv);
 	free(err);
-	free(argv);
 	sandbox_result_release(&res);
 	remove_tree(dir);
 	free(dir);
 }
 
-struct tool *tool_for(struct tool *tools, size_t n,
-				 const struct runner *r)
+void tool_release(struct tool *t)
 {
-	for (size_t i = 0; i < n; i++)
-		if (tools[i].r == r)
-			return &tools[i];
-	return NULL;
+	free(t->root);
+	free(t->banner);
+	free(t->shown);
+	free(t->label);
 }
 
 /* ---- requires= ---- */
 
+/* Compares version a with b on the components b gives: 3.14.10 == 3.14. */
 static int S_cmp_versions(const char *a, const char *b)
 {
-	while (*a || *b) {
-		long x = strtol(a, (char **)&a, 10), y = strtol(b, (char **)&b, 10);
+	while (isdigit((unsigned char)*b)) {
+		char *ea, *eb;
+		long x = isdigit((unsigned char)*a) ? strtol(a, &ea, 10) : 0;
+		long y = strtol(b, &eb, 10);
+		if (!isdigit((unsigned char)*a))
+			ea = (char *)a;
 		if (x != y)
 			return x < y ? -1 : 1;
-		if (*a == '.')
-			a++;
-		if (*b == '.')
-			b++;
-		if (!isdigit((unsigned char)*a) && !isdigit((unsigned char)*b))
-			break;
+		a = *ea == '.' ? ea + 1 : ea;
+		b = *eb == '.' ? eb + 1 : eb;
 	}
 	return 0;
 }
 
-/*
- * 1 if the toolchain meets s->requires, 0 if not (*why set), -1 if the
- * requirement names another tool (*why set). Caller frees *why.
- */
-int tool_requires_met(const struct snippet *s, const struct tool *t,
-			  char **why)
+/* The version a tool is known by: its banner's, else the one in its
+ * kb.lua name ("Python 3.13t" -> "Python 3.13t"); NULL when neither. */
+static const char *S_known_version(const struct tool *t)
 {
-	const char *r = s->requires;
-	size_t name_len = strcspn(r, "<>=");
-	const char *op = r + name_len;
+	if (t->shown)
+		return t->shown;
+	const char *n = t->tc->name;
+	const char *sp = n ? strrchr(n, ' ') : NULL;
+	return sp && isdigit((unsigned char)sp[1]) ? n : NULL;
+}
+
+int tool_meets(const char *req, const char *lang, const struct tool *t, char **why)
+{
+	size_t name_len = strcspn(req, "<>=");
+	const char *op = req + name_len;
 	size_t op_len = strspn(op, "<>=");
 	const char *want = op + op_len;
-	const char *shown = t && t->shown ? t->shown : NULL;
+	const char *shown = S_known_version(t);
+	if (why)
+		*why = NULL;
 	if (!shown) {
-		*why = xasprintf("requires %s, but the %s toolchain version is "
-				 "unknown", r, s->lang);
+		if (why)
+			*why = xasprintf("requires %s, but the %s toolchain version is "
+					 "unknown", req, lang);
 		return 0;
 	}
 	size_t tool_len = strcspn(shown, " ");
-	int same = (strlen(s->lang) == name_len && !strncasecmp(r, s->lang, name_len)) ||
-		   (tool_len == name_len && !strncasecmp(r, shown, name_len));
+	int same = (strlen(lang) == name_len && !strncasecmp(req, lang, name_len)) ||
+		   (tool_len == name_len && !strncasecmp(req, shown, name_len));
 	if (!same) {
-		*why = xasprintf("requires %s, but this %s snippet runs with %s",
-				 r, s->lang, shown);
+		if (why)
+			*why = xasprintf("requires %s, but this %s snippet runs with %s",
+					 req, lang, shown);
 		return -1;
 	}
 	const char *have = shown + tool_len + (shown[tool_len] ? 1 : 0);
 	int c = S_cmp_versions(have, want);
 	int ok = !strncmp(op, ">=", 2) ? c >= 0 : !strncmp(op, "<=", 2) ? c <= 0
 	       : !strncmp(op, "==", 2) ? c == 0 : *op == '>' ? c > 0 : c < 0;
-	if (!ok)
-		*why = xasprintf("requires %s, but the toolchain is %s", r, shown);
 	return ok;
 }
 
@@ -218,6 +270,23 @@ unterminated:
 	}
 }
 
+/* {key} of a toolchain variable at *w: appends its value, moves *w past. */
+static int S_subst_var(struct buf *b, const char **w, const struct strlist *tv)
+{
+	const char *close = strchr(*w, '}');
+	if (!close)
+		return 0;
+	size_t n = (size_t)(close - *w - 1);
+	for (size_t i = 0; i + 1 < tv->n; i += 2) {
+		if (strlen(tv->items[i]) == n && !strncmp(tv->items[i], *w + 1, n)) {
+			buf_puts(b, tv->items[i + 1]);
+			*w = close + 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static void S_subst_word(struct buf *b, const char *w, const struct cmd_vars *v)
 {
 	while (*w) {
@@ -230,6 +299,8 @@ static void S_subst_word(struct buf *b, const char *w, const struct cmd_vars *v)
 		} else if (!strncmp(w, "{dir}", 5)) {
 			buf_puts(b, v->dir);
 			w += 5;
+		} else if (*w == '{' && v->tvars && S_subst_var(b, &w, v->tvars)) {
+			continue;
 		} else {
 			buf_putc(b, *w++);
 		}

@@ -55,10 +55,11 @@ static void S_run_from(struct snippet_run *r, struct sandbox_result *res)
 }
 
 static int S_sandbox(const struct strlist *argv, const char *dir, double timeout,
-		     int tsan, struct snippet_run *r, char **errmsg)
+		     int tsan, const char *root, struct snippet_run *r, char **errmsg)
 {
 	struct sandbox_limits lim;
 	sandbox_limits_default(&lim);
+	lim.root = root;
 	lim.timeout = timeout;
 	lim.cpu = timeout * 4 + 1; /* threads may keep several cores busy */
 	if (tsan)
@@ -100,6 +101,7 @@ static int S_execute(struct job *job, int nruns, struct snippet_run *compile_ste
 		goto done;
 	}
 	v.src = src, v.bin = bin, v.dir = dir;
+	v.tvars = &job->tool->tc->vars;
 	path = path_join(dir, src);
 	if (write_file(path, s->source, strlen(s->source)) < 0) {
 		job->infra_error = xasprintf("cannot write '%s': %s", path, strerror(errno));
@@ -110,7 +112,7 @@ static int S_execute(struct job *job, int nruns, struct snippet_run *compile_ste
 	int tsan = s->tsan != SNIPPET_TSAN_OFF;
 	if (ct) {
 		cmd_expand(ct, &v, extra, &cargv);
-		if (S_sandbox(&cargv, dir, S_COMPILE_TIMEOUT, 0, compile_step,
+		if (S_sandbox(&cargv, dir, S_COMPILE_TIMEOUT, 0, job->tool->root, compile_step,
 			      &job->infra_error) < 0)
 			goto done;
 		if (!compile_step->exited || compile_step->status != 0 ||
@@ -121,7 +123,8 @@ static int S_execute(struct job *job, int nruns, struct snippet_run *compile_ste
 	}
 	cmd_expand(&s->runner->run, &v, NULL, &rargv);
 	for (int i = 0; i < nruns; i++) {
-		if (S_sandbox(&rargv, dir, s->timeout, tsan, &runs[i], &job->infra_error) < 0)
+		if (S_sandbox(&rargv, dir, s->timeout, tsan, job->tool->root, &runs[i],
+			      &job->infra_error) < 0)
 			goto done;
 		++*done;
 	}
@@ -158,6 +161,7 @@ static void S_commands(struct job *job)
 	char *src = cmd_src_name(s);
 	char *bin = xasprintf("./%.*s", (int)strcspn(src, "."), src);
 	v.src = src, v.bin = bin, v.dir = "$SANDBOX";
+	v.tvars = &job->tool->tc->vars;
 	cmd_shell_split(s->cflags, &v.cflags);
 	cmd_shell_split(s->args, &v.args);
 	const char *const *extra;
@@ -216,9 +220,10 @@ static void S_put_stderr(struct buf *b, const struct snippet_run *r, const char 
  * Judges one run; returns 1 if it passed. Problems go to `why` (one per
  * line). *out_only is set when the output is the only problem.
  */
-static int S_judge_run(const struct snippet *s, const struct snippet_run *r,
+static int S_judge_run(const struct job *job, const struct snippet_run *r,
 		       struct buf *why, int *out_only)
 {
+	const struct snippet *s = job->s;
 	int ok = 1, other = 0;
 	const char *err = r->err ? r->err : "";
 	int tsan_report = strstr(err, "WARNING: ThreadSanitizer") != NULL;
@@ -252,7 +257,7 @@ static int S_judge_run(const struct snippet *s, const struct snippet_run *r,
 		}
 	}
 	struct buf m = BUF_INIT;
-	if (!match_expected(s, r->out ? r->out : "", &m)) {
+	if (!match_expected(s, job->expected, r->out ? r->out : "", &m)) {
 		buf_put(why, m.data, m.len);
 		if (r->out_truncated)
 			buf_puts(why, "(stdout was cut at the output cap)\n");
@@ -273,19 +278,22 @@ static void S_put_commands(struct buf *b, const struct job *job, int compile_onl
 		buf_printf(b, "command: %s\n", job->run_cmd);
 }
 
-/* Sets s->status, s->failure and s->needs_record from the stored result. */
+/* Sets the status, failure and needs_record of job->res from its runs. */
 static void S_judge(struct job *job, int record)
 {
 	struct snippet *s = job->s;
+	struct snippet_result *res = job->res;
 	struct buf b = BUF_INIT;
-	const struct snippet_run *c = &s->compile_step;
+	const struct snippet_run *c = &res->compile_step;
+	/* " on Python 3.14.10" when the runner names its toolchains */
+	char *on = res->label ? xasprintf(" on %s", res->label) : xstrdup("");
 	if (job->infra_error) {
-		buf_printf(&b, "snippet could not be run: %s\n", job->infra_error);
+		buf_printf(&b, "snippet could not be run%s: %s\n", on, job->infra_error);
 		S_put_commands(&b, job, 0);
 		goto failed;
 	}
 	if (c->out && (!c->exited || c->status != 0)) {
-		buf_puts(&b, "snippet failed to compile\n");
+		buf_printf(&b, "snippet failed to compile%s\n", on);
 		S_put_commands(&b, job, 1);
 		S_put_status(&b, c, S_COMPILE_TIMEOUT);
 		S_put_stderr(&b, c, "compiler output");
@@ -298,42 +306,43 @@ static void S_judge(struct job *job, int record)
 		goto failed;
 	}
 	if (s->mode == SNIPPET_MODE_COMPILE) {
-		s->status = SNIPPET_PASSED;
+		res->status = SNIPPET_PASSED;
 		goto done;
 	}
-	for (size_t i = 0; i < s->nruns; i++) {
+	for (size_t i = 0; i < res->nruns; i++) {
 		struct buf why = BUF_INIT;
 		int out_only = 0;
-		if (S_judge_run(s, &s->runs[i], &why, &out_only)) {
+		if (S_judge_run(job, &res->runs[i], &why, &out_only)) {
 			buf_release(&why);
 			continue;
 		}
 		if (out_only && record && s->expect != SNIPPET_EXPECT_CONTAINS &&
 		    s->expect != SNIPPET_EXPECT_REGEX) {
-			s->needs_record = 1;
+			res->needs_record = 1;
 			buf_release(&why);
 			continue;
 		}
 		job->output_mismatch = out_only;
-		buf_puts(&b, "snippet failed: ");
-		if (s->nruns > 1)
-			buf_printf(&b, "(run %zu of %zu) ", i + 1, s->nruns);
+		buf_printf(&b, "snippet failed%s: ", on);
+		if (res->nruns > 1)
+			buf_printf(&b, "(run %zu of %zu) ", i + 1, res->nruns);
 		buf_put(&b, why.data, why.len);
 		buf_release(&why);
 		S_put_commands(&b, job, 0);
-		S_put_status(&b, &s->runs[i], s->timeout);
-		S_put_stderr(&b, &s->runs[i], "stderr");
+		S_put_status(&b, &res->runs[i], s->timeout);
+		S_put_stderr(&b, &res->runs[i], "stderr");
 		goto failed;
 	}
-	s->status = SNIPPET_PASSED;
+	res->status = SNIPPET_PASSED;
 	goto done;
 failed:
-	s->status = SNIPPET_FAILED;
+	res->status = SNIPPET_FAILED;
 	while (b.len && b.data[b.len - 1] == '\n')
 		buf_truncate(&b, b.len - 1);
-	free(s->failure);
-	s->failure = buf_detach(&b);
+	free(res->failure);
+	res->failure = buf_detach(&b);
 done:
+	free(on);
 	buf_release(&b);
 }
 
@@ -365,30 +374,33 @@ struct S_pool {
 static void S_progress(struct S_pool *p, const struct job *job, const char *what)
 {
 	const struct snippet *s = job->s;
-	double t = s->nruns ? s->runs[0].wall : s->compile_step.wall;
-	fprintf(stderr, "\r\033[K[%zu/%zu] %s:%d %s ... %s %.2fs", p->done, p->n,
-		s->entry_path, s->line, s->lang, what, t);
+	const struct snippet_result *r = job->res;
+	double t = r->nruns ? r->runs[0].wall : r->compile_step.wall;
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s:%d %s%s%s ... %s %.2fs", p->done, p->n,
+		s->entry_path, s->line, s->lang, r->label ? " on " : "",
+		r->label ? r->label : "", what, t);
 	fflush(stderr);
 }
 
 static void S_do_job(struct S_pool *p, struct job *job)
 {
 	struct snippet *s = job->s;
+	struct snippet_result *r = job->res;
 	int hit = !p->opts->no_cache && cache_read(p->opts, job) == 0;
 	if (!hit) {
 		int runs = s->mode == SNIPPET_MODE_COMPILE ? 0 : s->repeat, done = 0;
-		s->runs = xcalloc((size_t)(runs ? runs : 1), sizeof(*s->runs));
-		int rc = S_execute(job, runs, &s->compile_step, s->runs, &done);
-		s->nruns = (size_t)done;
-		s->verified_date = xstrdup(p->today);
-		int timed_out = s->compile_step.timed_out;
-		for (size_t i = 0; i < s->nruns; i++)
-			timed_out |= s->runs[i].timed_out;
+		r->runs = xcalloc((size_t)(runs ? runs : 1), sizeof(*r->runs));
+		int rc = S_execute(job, runs, &r->compile_step, r->runs, &done);
+		r->nruns = (size_t)done;
+		r->verified_date = xstrdup(p->today);
+		int timed_out = r->compile_step.timed_out;
+		for (size_t i = 0; i < r->nruns; i++)
+			timed_out |= r->runs[i].timed_out;
 		if (rc == 0 && (!timed_out || s->exit_timeout))
 			cache_write(p->opts, job);
 	}
 	S_commands(job);
-	s->cached = hit;
+	r->cached = hit;
 	S_judge(job, p->opts->record);
 	pthread_mutex_lock(&p->mu);
 	p->done++;
@@ -397,7 +409,7 @@ static void S_do_job(struct S_pool *p, struct job *job)
 	else
 		p->ran++;
 	if (p->opts->progress)
-		S_progress(p, job, s->status == SNIPPET_FAILED ? "FAILED"
+		S_progress(p, job, r->status == SNIPPET_FAILED ? "FAILED"
 			   : hit ? "cached" : "ok");
 	pthread_mutex_unlock(&p->mu);
 }
@@ -428,7 +440,7 @@ static void S_stress_job(struct S_pool *p, struct job *job)
 			strlist_release(&l);
 			free(norm);
 		} else {
-			buf_puts(&b, match_expected(s, runs[i].out, NULL) ? "matches\n" : "does not match\n");
+			buf_puts(&b, match_expected(s, job->expected, runs[i].out, NULL) ? "matches\n" : "does not match\n");
 		}
 		canon[i] = buf_detach(&b);
 		int seen = 0;
@@ -442,8 +454,10 @@ static void S_stress_job(struct S_pool *p, struct job *job)
 	}
 	if (distinct > 1) {
 		struct buf b = BUF_INIT;
-		buf_printf(&b, "flaky snippet: %zu different results in %d runs "
-			   "(expect=%s)\n", distinct, done, match_expect_word[s->expect]);
+		buf_printf(&b, "flaky snippet%s%s: %zu different results in %d runs "
+			   "(expect=%s)\n", job->tool->label ? " on " : "",
+			   job->tool->label ? job->tool->label : "", distinct, done,
+			   match_expect_word[s->expect]);
 		char *d = verify_diff(canon[0], canon[first_diff]);
 		buf_printf(&b, "run 1 vs run %zu (status line first):\n", first_diff + 1);
 		match_put_diff(&b, d, "");
@@ -499,30 +513,47 @@ static int S_runnable(const struct snippet *s)
 	return !s->invalid && s->mode != SNIPPET_MODE_NORUN;
 }
 
-/* The toolchains of the runners used by the runnable snippets of v. */
+struct S_probe {
+	struct tool *tools;
+	struct diags *d;
+};
+
+static void S_probe_item(size_t i, void *arg)
+{
+	struct S_probe *p = arg;
+	tool_probe(&p->tools[i], p->d);
+}
+
+/* The toolchains of the runners used by the runnable snippets of v, all
+ * asked their version at once. */
 static struct tool *S_probe_tools(struct snippet **v, size_t n, size_t *ntools,
-				    struct diags *d)
+				  struct diags *d)
 {
 	struct tool *tools = NULL;
 	size_t nt = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!S_runnable(v[i]) || tool_for(tools, nt, v[i]->runner))
+		const struct runner *r = v[i]->runner;
+		int seen = 0;
+		for (size_t j = 0; j < nt && !seen; j++)
+			seen = tools[j].r == r;
+		if (!S_runnable(v[i]) || seen)
 			continue;
-		tools = xrealloc(tools, (nt + 1) * sizeof(*tools));
-		tools[nt] = (struct tool){ .r = v[i]->runner };
-		tool_probe(&tools[nt], d);
-		nt++;
+		size_t nc;
+		const struct toolchain *tc = tool_chains(r, &nc);
+		tools = xrealloc(tools, (nt + nc) * sizeof(*tools));
+		for (size_t k = 0; k < nc; k++)
+			tools[nt++] = (struct tool){ .r = r, .tc = &tc[k] };
 	}
+	struct S_probe p = { tools, d };
+	parallel_for(nt, (int)nt, S_probe_item, &p);
 	*ntools = nt;
 	return tools;
 }
 
 static void S_free_tools(struct tool *tools, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(tools[i].banner);
-		free(tools[i].shown);
-	}
+	for (size_t i = 0; i < n; i++)
+		tool_release(&tools[i]);
 	free(tools);
 }
 
@@ -538,51 +569,6 @@ static void S_free_jobs(struct job *jobs, size_t n)
 	free(jobs);
 }
 
-/* Resets the result fields, so that verify_run() can be called again. */
-static void S_reset(struct snippet *s)
-{
-	s->status = SNIPPET_PENDING;
-	s->cached = 0;
-	s->needs_record = 0;
-	free(s->toolchain), s->toolchain = NULL;
-	free(s->verified_date), s->verified_date = NULL;
-	free(s->command), s->command = NULL;
-	free(s->failure), s->failure = NULL;
-	run_clear(&s->compile_step);
-	for (size_t i = 0; i < s->nruns; i++)
-		run_clear(&s->runs[i]);
-	free(s->runs), s->runs = NULL;
-	s->nruns = 0;
-}
-
-/* Checks requires=; returns 1 if s should run. */
-static int S_check_requires(struct snippet *s, const struct tool *t,
-			    const struct verify_opts *o, struct diags *d,
-			    struct verify_stats *st)
-{
-	if (!s->requires)
-		return 1;
-	char *why = NULL;
-	int met = tool_requires_met(s, t, &why);
-	if (met == 1)
-		return 1;
-	if (met < 0) {
-		diag_add(d, DIAG_ERROR, s->entry_path, s->line, 0, "%s", why);
-		s->status = SNIPPET_FAILED;
-		st->failed++;
-	} else {
-		diag_add(d, o->strict ? DIAG_ERROR : DIAG_NOTE, s->entry_path, s->line, 0,
-			 "snippet skipped: %s", why);
-		s->status = o->strict ? SNIPPET_FAILED : SNIPPET_SKIPPED;
-		if (o->strict)
-			st->failed++;
-		else
-			st->skipped++;
-	}
-	s->failure = why;
-	return 0;
-}
-
 static void S_today(const struct verify_opts *o, char out[16])
 {
 	time_t now = o->now ? o->now : time(NULL);
@@ -591,41 +577,220 @@ static void S_today(const struct verify_opts *o, char out[16])
 	strftime(out, 16, "%Y-%m-%d", &tm);
 }
 
-/* Shared set-up of verify_run() and verify_stress(): jobs for the
- * snippets that should run. */
-static struct job *S_make_jobs(struct snippet **v, size_t n,
-				 const struct verify_opts *o, struct tool *tools,
-				 size_t ntools, int stress, size_t *njobs,
-				 struct diags *d, struct verify_stats *st)
+/* The expected output of s for tool t: the first qualified block it
+ * meets, else the plain one. Sets *block (-1: the plain one). */
+static const char *S_expected_for(const struct snippet *s, const struct tool *t,
+				  int *block)
 {
-	struct job *jobs = xcalloc(n ? n : 1, sizeof(*jobs));
+	for (size_t i = 0; i < s->noutputs; i++) {
+		if (tool_meets(s->outputs[i].when, s->lang, t, NULL) == 1) {
+			*block = (int)i;
+			return s->outputs[i].text;
+		}
+	}
+	*block = -1;
+	return s->expected;
+}
+
+/* Labels of tools[i] for which keep[i], joined ("Python 3.13, 3.14"). */
+static char *S_join_tools(const struct tool *tools, size_t n, const char *keep,
+			  const char *sep)
+{
+	const char **v = xcalloc(n + 1, sizeof(*v));
 	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (keep[i])
+			v[k++] = tools[i].label ? tools[i].label
+			       : tools[i].shown ? tools[i].shown : tools[i].r->name;
+	char *j = snippet_join_labels(v, k, sep);
+	free(v);
+	return j;
+}
+
+/*
+ * Shared set-up of verify_run() and verify_stress(): which toolchains
+ * each snippet applies to (requires=), its results, and one job per
+ * (snippet, available toolchain). used[i] is set for every tool some
+ * snippet applies to.
+ */
+static struct job *S_make_jobs(struct snippet **v, size_t n,
+			       const struct verify_opts *o, struct tool *tools,
+			       size_t ntools, int stress, char *used, size_t *njobs,
+			       struct diags *d, struct verify_stats *st)
+{
+	size_t cap = 16, k = 0;
+	struct job *jobs = xcalloc(cap, sizeof(*jobs));
+	char *applies = xcalloc(ntools + 1, 1);
 	for (size_t i = 0; i < n; i++) {
 		struct snippet *s = v[i];
 		if (!stress)
-			S_reset(s);
+			snippet_clear_results(s);
 		if (!S_runnable(s)) {
 			if (!stress && !s->invalid)
 				s->status = SNIPPET_NOT_RUN;
 			st->not_run++;
 			continue;
 		}
-		const struct tool *t = tool_for(tools, ntools, s->runner);
-		if (!stress) {
-			free(s->toolchain);
-			s->toolchain = t && t->shown ? xstrdup(t->shown) : NULL;
-			if (!S_check_requires(s, t, o, d, st))
+		if (stress && (s->mode == SNIPPET_MODE_COMPILE || s->status == SNIPPET_SKIPPED))
+			continue;
+		size_t napply = 0, navail = 0, nmine = 0;
+		char *other = NULL;
+		for (size_t t = 0; t < ntools; t++) {
+			applies[t] = 0;
+			if (tools[t].r != s->runner)
 				continue;
-		} else if (s->mode == SNIPPET_MODE_COMPILE || s->status == SNIPPET_SKIPPED) {
+			nmine++;
+			int met = s->requires ? tool_meets(s->requires, s->lang, &tools[t],
+							   other ? NULL : &other) : 1;
+			if (met < 0)
+				break;
+			free(other), other = NULL;
+			applies[t] = met == 1;
+			napply += applies[t];
+			navail += applies[t] && tools[t].available;
+		}
+		if (other) { /* requires= names another tool */
+			if (!stress) {
+				diag_add(d, DIAG_ERROR, s->entry_path, s->line, 0, "%s", other);
+				s->status = SNIPPET_FAILED;
+				s->failure = other;
+				st->failed++;
+			} else {
+				free(other);
+			}
 			continue;
 		}
-		jobs[k].s = s;
-		jobs[k].tool = t;
-		jobs[k].key = cache_key(s, t);
-		k++;
+		if (!stress) {
+			s->results = xcalloc(napply ? napply : 1, sizeof(*s->results));
+			for (size_t t = 0; t < ntools; t++) {
+				if (!applies[t])
+					continue;
+				used[t] = 1;
+				struct snippet_result *r = &s->results[s->nresults++];
+				r->tc = tools[t].tc;
+				r->available = tools[t].available;
+				r->label = tools[t].label ? xstrdup(tools[t].label) : NULL;
+				r->version = tools[t].shown ? xstrdup(tools[t].shown) : NULL;
+				r->block = -1;
+			}
+		}
+		if (!navail) {
+			if (stress)
+				continue;
+			char *why;
+			if (!napply) {
+				for (size_t t = 0; t < ntools; t++)
+					applies[t] = tools[t].r == s->runner;
+				char *have = S_join_tools(tools, ntools, applies, ", ");
+				why = xasprintf("requires %s, but the toolchain%s %s %s", s->requires,
+						nmine > 1 ? "s" : "", nmine > 1 ? "are" : "is", have);
+				free(have);
+			} else {
+				char *want = S_join_tools(tools, ntools, applies, ", ");
+				why = xasprintf("no toolchain it applies to is available on "
+						"this machine (%s)", want);
+				free(want);
+			}
+			/* Toolchains missing here are reported once, in one note;
+			 * requires= not met by any toolchain, for each snippet. */
+			if (o->strict || !napply)
+				diag_add(d, o->strict ? DIAG_ERROR : DIAG_NOTE, s->entry_path,
+					 s->line, 0, "snippet skipped: %s", why);
+			s->status = o->strict ? SNIPPET_FAILED : SNIPPET_SKIPPED;
+			if (o->strict)
+				st->failed++;
+			else
+				st->skipped++;
+			s->failure = why;
+			continue;
+		}
+		size_t ri = 0;
+		for (size_t t = 0; t < ntools; t++) {
+			if (!applies[t])
+				continue;
+			struct snippet_result *r = stress ? NULL : &s->results[ri++];
+			if (!tools[t].available)
+				continue;
+			if (k == cap)
+				jobs = xrealloc(jobs, (cap *= 2) * sizeof(*jobs));
+			memset(&jobs[k], 0, sizeof(jobs[k]));
+			jobs[k].s = s;
+			jobs[k].res = r;
+			jobs[k].tool = &tools[t];
+			int block;
+			jobs[k].expected = S_expected_for(s, &tools[t], &block);
+			if (r)
+				r->block = block;
+			jobs[k].key = cache_key(s, &tools[t]);
+			k++;
+		}
 	}
+	free(applies);
 	*njobs = k;
 	return jobs;
+}
+
+/* The summary of s from its results (see struct snippet). */
+static void S_summarize(struct snippet *s)
+{
+	size_t failed = 0, passed = 0, ran = 0, cached = 0;
+	struct buf fail = BUF_INIT;
+	const char **labels = xcalloc(s->nresults + 1, sizeof(*labels));
+	for (size_t i = 0; i < s->nresults; i++) {
+		struct snippet_result *r = &s->results[i];
+		if (!r->available)
+			continue;
+		labels[ran++] = r->label ? r->label : r->version ? r->version : NULL;
+		if (!labels[ran - 1])
+			ran--;
+		cached += r->cached;
+		if (r->needs_record)
+			s->needs_record = 1;
+		if (r->status == SNIPPET_FAILED) {
+			failed++;
+			if (fail.len)
+				buf_putc(&fail, '\n');
+			buf_puts(&fail, r->failure ? r->failure : "snippet failed");
+		} else if (r->status == SNIPPET_PASSED) {
+			passed++;
+		}
+		if (r->verified_date && (!s->verified_date ||
+					 strcmp(r->verified_date, s->verified_date) < 0)) {
+			free(s->verified_date);
+			s->verified_date = xstrdup(r->verified_date);
+		}
+		if (!s->command && r->command)
+			s->command = xstrdup(r->command);
+	}
+	s->status = failed ? SNIPPET_FAILED : passed ? SNIPPET_PASSED : s->status;
+	s->cached = passed + failed > 0 && cached == passed + failed;
+	s->toolchain = ran ? snippet_join_labels(labels, ran, " \xc2\xb7 ") : NULL;
+	if (failed)
+		s->failure = buf_detach(&fail);
+	buf_release(&fail);
+	free(labels);
+}
+
+/* The one note on toolchains that are not here. */
+static void S_note_missing(const struct tool *tools, size_t n, const char *used,
+			   struct diags *d)
+{
+	char *keep = xcalloc(n + 1, 1);
+	size_t k = 0;
+	int root_missing = 0;
+	for (size_t i = 0; i < n; i++) {
+		keep[i] = used[i] && !tools[i].available;
+		k += keep[i];
+		root_missing |= keep[i] && tools[i].root_missing;
+	}
+	if (k) {
+		char *list = S_join_tools(tools, n, keep, ", ");
+		diag_add(d, DIAG_NOTE, NULL, 0, 0, "toolchain%s not available on this "
+			 "machine: %s%s", k > 1 ? "s" : "", list,
+			 root_missing ? " (run `make toolchains`)" : "");
+		free(list);
+	}
+	free(keep);
 }
 
 int verify_run(struct snippet **v, size_t n, const struct config *cfg,
@@ -638,7 +803,8 @@ int verify_run(struct snippet **v, size_t n, const struct config *cfg,
 	git_libgit2_init();
 	size_t ntools = 0, njobs = 0;
 	struct tool *tools = S_probe_tools(v, n, &ntools, d);
-	struct job *jobs = S_make_jobs(v, n, o, tools, ntools, 0, &njobs, d, &st);
+	char *used = xcalloc(ntools + 1, 1);
+	struct job *jobs = S_make_jobs(v, n, o, tools, ntools, 0, used, &njobs, d, &st);
 	char *dir = xasprintf("%s/snippets", o->cache_dir ? o->cache_dir : ".kb-cache");
 	if (njobs && mkdir_p(dir) < 0)
 		diag_add(d, DIAG_WARNING, dir, 0, 0, "cannot create the snippet cache: %s",
@@ -653,22 +819,31 @@ int verify_run(struct snippet **v, size_t n, const struct config *cfg,
 
 	for (size_t i = 0; i < njobs; i++) {
 		struct snippet *s = jobs[i].s;
-		free(s->command);
-		s->command = xstrdup(jobs[i].run_cmd && s->mode == SNIPPET_MODE_RUN
+		struct snippet_result *r = jobs[i].res;
+		free(r->command);
+		r->command = xstrdup(jobs[i].run_cmd && s->mode == SNIPPET_MODE_RUN
 				     ? jobs[i].run_cmd
 				     : jobs[i].compile_cmd ? jobs[i].compile_cmd : "");
-		if (s->status != SNIPPET_FAILED)
+		if (r->status != SNIPPET_FAILED)
 			continue;
-		st.failed++;
-		char *text = S_diag_text(s->failure);
+		char *text = S_diag_text(r->failure);
 		diag_add(d, DIAG_ERROR, s->entry_path, s->line, 0, "%s", text);
 		free(text);
 	}
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i]->nresults || v[i]->status == SNIPPET_SKIPPED ||
+		    v[i]->status == SNIPPET_FAILED)
+			continue;
+		S_summarize(v[i]);
+		st.failed += v[i]->status == SNIPPET_FAILED;
+	}
+	S_note_missing(tools, ntools, used, d);
 	st.ran = p.ran;
 	st.cached = p.cached;
 	if (o->stats)
 		*o->stats = st;
 	S_free_jobs(jobs, njobs);
+	free(used);
 	S_free_tools(tools, ntools);
 	git_libgit2_shutdown();
 	return (int)st.failed;
@@ -686,7 +861,8 @@ int verify_stress(struct snippet **v, size_t n, const struct config *cfg,
 	git_libgit2_init();
 	size_t ntools = 0, njobs = 0;
 	struct tool *tools = S_probe_tools(v, n, &ntools, d);
-	struct job *jobs = S_make_jobs(v, n, o, tools, ntools, 1, &njobs, d, &st);
+	char *used = xcalloc(ntools + 1, 1);
+	struct job *jobs = S_make_jobs(v, n, o, tools, ntools, 1, used, &njobs, d, &st);
 	struct S_pool p = { .jobs = jobs, .n = njobs, .opts = o, .stress_k = k };
 	pthread_mutex_init(&p.mu, NULL);
 	S_run_pool(&p);
@@ -705,9 +881,8 @@ int verify_stress(struct snippet **v, size_t n, const struct config *cfg,
 		free(text);
 	}
 	S_free_jobs(jobs, njobs);
+	free(used);
 	S_free_tools(tools, ntools);
 	git_libgit2_shutdown();
 	return flaky;
 }
-
-/* ---- record ---- */

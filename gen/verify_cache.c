@@ -39,6 +39,12 @@ char *cache_key(const struct snippet *s, const struct tool *t)
 	S_key_list(&b, "tsan:", &r->tsan);
 	S_key_list(&b, "run:", &r->run);
 	buf_printf(&b, "%s%c%s%c", t && t->banner ? t->banner : "", 0, src, 0);
+	/* the toolchain: its exact version above, its variables and root here */
+	if (t && t->tc->name) {
+		buf_printf(&b, "toolchain:%s%croot:%s%c", t->tc->name, 0,
+			   t->tc->root ? t->tc->root : "", 0);
+		S_key_list(&b, "vars:", &t->tc->vars);
+	}
 	buf_printf(&b, "mode=%d tsan=%d timeout=%g repeat=%d%c", (int)s->mode,
 		   s->tsan != SNIPPET_TSAN_OFF, s->timeout, s->repeat, 0);
 	buf_printf(&b, "cflags=%s%cargs=%s%c", s->cflags ? s->cflags : "", 0,
@@ -90,7 +96,7 @@ static int S_get_step(const char **p, const char *end, struct snippet_run *r)
 
 int cache_write(const struct verify_opts *o, const struct job *job)
 {
-	const struct snippet *s = job->s;
+	const struct snippet_result *s = job->res;
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "%s\ndate %s\ncompiled %d\n", CACHE_MAGIC, s->verified_date,
 		   s->compile_step.out != NULL);
@@ -117,7 +123,7 @@ int cache_write(const struct verify_opts *o, const struct job *job)
 /* Loads a cached result into job->s; 0 on a hit. */
 int cache_read(const struct verify_opts *o, struct job *job)
 {
-	struct snippet *s = job->s;
+	struct snippet_result *s = job->res;
 	char *path = S_cache_path(o, job->key), *text = NULL;
 	size_t len = 0, nruns = 0;
 	int compiled = 0, rc = -1;

@@ -20,7 +20,11 @@
 /* One snippet to verify. */
 struct job {
 	struct snippet *s;
+	struct snippet_result *res; /* its result on this toolchain (NULL in
+				     * verify_stress()) */
 	const struct tool *tool;
+	const char *expected;   /* the expected output for this toolchain
+				 * (borrowed from s), or NULL */
 	char *key;              /* cache key (hex) */
 	char *compile_cmd;      /* shown in messages, or NULL */
 	char *run_cmd;
@@ -49,16 +53,18 @@ const char *match_tail(const char *text, size_t len, int max);
 void match_put_diff(struct buf *b, const char *diff, const char *prefix);
 /* qsort comparison of char * */
 int match_cmp_str(const void *a, const void *b);
-/* verify_match() appending the explanation to why (may be NULL). */
-int match_expected(const struct snippet *s, const char *actual, struct buf *why);
+/* verify_match() with the expected output given (NULL: none), appending
+ * the explanation to why (may be NULL). */
+int match_expected(const struct snippet *s, const char *expected,
+		   const char *actual, struct buf *why);
 
 /* ---- verify_cache.c ---- */
 
 /* The cache key of s run by t (hex). */
 char *cache_key(const struct snippet *s, const struct tool *t);
-/* Stores job->s's result; 0, or -1 on an I/O error. */
+/* Stores job->res; 0, or -1 on an I/O error. */
 int cache_write(const struct verify_opts *o, const struct job *job);
-/* Loads a cached result into job->s; 0 on a hit. */
+/* Loads a cached result into job->res; 0 on a hit. */
 int cache_read(const struct verify_opts *o, struct job *job);
 
 #endif

@@ -25,9 +25,13 @@ static void S_put_xml(struct buf *b, const char *s)
 
 static double S_time(const struct snippet *s)
 {
-	double t = s->compile_step.wall;
-	for (size_t i = 0; i < s->nruns; i++)
-		t += s->runs[i].wall;
+	double t = 0;
+	for (size_t k = 0; k < s->nresults; k++) {
+		const struct snippet_result *r = &s->results[k];
+		t += r->compile_step.wall;
+		for (size_t i = 0; i < r->nruns; i++)
+			t += r->runs[i].wall;
+	}
 	return t;
 }
 

@@ -406,11 +406,12 @@ static int S_match_regex(const char *exp, const char *act, struct buf *why)
 	return ok;
 }
 
-int match_expected(const struct snippet *s, const char *actual, struct buf *why)
+int match_expected(const struct snippet *s, const char *expected,
+		   const char *actual, struct buf *why)
 {
 	if (s->expect == SNIPPET_EXPECT_ANY)
 		return 1;
-	if (!s->expected) {
+	if (!expected) {
 		if (why) {
 			buf_puts(why, "no expected output: add an ```output block after "
 				 "the code (or a sidecar .out file), or use expect=any; "
@@ -419,7 +420,7 @@ int match_expected(const struct snippet *s, const char *actual, struct buf *why)
 		}
 		return 0;
 	}
-	char *exp = verify_normalize(s->expected, s->normalize);
+	char *exp = verify_normalize(expected, s->normalize);
 	char *act = verify_normalize(actual, s->normalize);
 	int ok;
 	if (s->expect == SNIPPET_EXPECT_CONTAINS)
@@ -436,7 +437,7 @@ int match_expected(const struct snippet *s, const char *actual, struct buf *why)
 int verify_match(const struct snippet *s, const char *actual, char **why)
 {
 	struct buf b = BUF_INIT;
-	int ok = match_expected(s, actual ? actual : "", why ? &b : NULL);
+	int ok = match_expected(s, s->expected, actual ? actual : "", why ? &b : NULL);
 	if (why)
 		*why = ok ? NULL : buf_detach(&b);
 	buf_release(&b);
