@@ -897,6 +897,49 @@ static void test_verify_matrix_record(void **state)
 	free(old);
 }
 
+/* kb.lua's toolchains: name, root and variables (sorted by name); a
+ * toolchain without a name is an error; no list gives one implicit. */
+static void test_verify_config_toolchains(void **state)
+{
+	struct fx *f = *state;
+	char *lua = path_join(f->dir, "kb.lua");
+	const char *src =
+		"runners = { python = { ext = '.py', run = { '{python}', '{src}' },\n"
+		"  version = { '{python}', '--version' },\n"
+		"  toolchains = {\n"
+		"    { name = 'Python 3.11', python = '/usr/bin/python3' },\n"
+		"    { name = 'Python 3.14', root = 'tc/sid', python = '/usr/bin/python3.14', abi = 't' },\n"
+		"  } },\n"
+		"  c = { ext = '.c', run = { '{bin}' } } }\n";
+	assert_int_equal(write_file(lua, src, strlen(src)), 0);
+	struct config cfg;
+	assert_int_equal(config_load(&cfg, lua, &f->d), 0);
+	const struct runner *py = config_runner(&cfg, "python");
+	assert_non_null(py);
+	assert_true(py->declared);
+	assert_int_equal(py->ntoolchains, 2);
+	assert_string_equal(py->toolchains[0].name, "Python 3.11");
+	assert_null(py->toolchains[0].root);
+	assert_string_equal(py->toolchains[1].root, "tc/sid");
+	assert_int_equal(py->toolchains[1].vars.n, 4);
+	assert_string_equal(py->toolchains[1].vars.items[0], "abi");
+	assert_string_equal(py->toolchains[1].vars.items[1], "t");
+	assert_string_equal(py->toolchains[1].vars.items[2], "python");
+	assert_string_equal(py->toolchains[1].vars.items[3], "/usr/bin/python3.14");
+	const struct runner *c = config_runner(&cfg, "c");
+	assert_false(c->declared);
+	assert_int_equal(c->ntoolchains, 1);
+	assert_null(c->toolchains[0].name);
+	config_release(&cfg);
+
+	const char *bad = "runners = { python = { run = { 'x' }, toolchains = { { python = 'y' } } } }\n";
+	assert_int_equal(write_file(lua, bad, strlen(bad)), 0);
+	assert_int_equal(config_load(&cfg, lua, &f->d), -1);
+	assert_non_null(S_diag_with(f, "runners.python.toolchains[1] needs a name"));
+	config_release(&cfg);
+	free(lua);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -918,6 +961,7 @@ int main(void)
 		T(test_verify_matrix_applies),
 		T(test_verify_matrix_cache),
 		T(test_verify_matrix_record),
+		T(test_verify_config_toolchains),
 		T(test_verify_junit),
 		T(test_verify_stress),
 #undef T
