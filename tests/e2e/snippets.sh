@@ -647,6 +647,10 @@ MD
 		{ bad snip-matrix-page "missing toolchain not shown"; return; }
 	grep -q '```output python>=3.14' $page && { bad snip-matrix-page "qualified block shown as code"; return; }
 	ok snip-matrix-page
+	run_kb search --json "snippet under test"
+	grep -qF '"verified_on": ["Python 3.11.2", "Python 3.14.10"]' "$WORK/out" ||
+		{ bad snip-matrix-search "no verified_on in kb search --json: $(head -c 600 "$WORK/out")"; return; }
+	ok snip-matrix-search
 	snip_clean snip-matrix
 }
 
