@@ -4,9 +4,10 @@
  * kb.lua's runners.
  *
  * Ownership: a struct tool borrows its runner and toolchain from the
- * configuration and owns root, banner, shown and label (tool_release()). Every char * returned
- * here is the caller's to free; a struct cmd_vars borrows src, bin, dir and
- * tvars and owns its two lists (strlist_release()).
+ * configuration and owns root, banner, shown and label (tool_release()).
+ * Every char * returned here is the caller's to free; a struct cmd_vars
+ * borrows src, bin, dir and tvars and owns its two lists
+ * (strlist_release()).
  */
 #ifndef KB_TOOLCHAIN_H
 #define KB_TOOLCHAIN_H
