@@ -91,6 +91,8 @@ struct state {
 	char *parsed;            /* entry i is parsed (atomic), for the index thread */
 	pthread_mutex_t parsed_lock;
 	pthread_cond_t parsed_cond;
+	int verified;            /* snippets verified (atomic): the index thread
+				  * waits for it, to record the versions */
 	int tty;
 	double t0;
 };
@@ -496,11 +498,6 @@ static int S_verify(struct state *st)
 		free(v);
 		return 0;
 	}
-	if (st->o->list_skipped) {
-		snippet_list_skipped(v, n, stdout);
-		free(v);
-		return 0;
-	}
 	struct verify_stats stats;
 	memset(&stats, 0, sizeof(stats));
 	struct verify_opts vo;
@@ -527,6 +524,8 @@ static int S_verify(struct state *st)
 	}
 	if (st->o->junit && verify_write_junit(v, n, st->o->junit, &st->d) < 0)
 		rc = -1;
+	if (st->o->list_skipped) /* after the run: skips depend on the toolchains */
+		snippet_list_skipped(v, n, stdout);
 	free(v);
 	return rc;
 }
@@ -576,6 +575,32 @@ static void S_join_words(struct buf *b, const struct strlist *l)
 	}
 }
 
+/* The toolchains the snippets of e were verified on, each once, in order
+ * of first appearance, ", " separated. Caller frees. */
+static char *S_verified_on(const struct entry *e)
+{
+	struct strlist seen = STRLIST_INIT;
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < e->nsnippets; i++) {
+		char *v = snippet_versions(e->snippets[i]);
+		for (char *w = v, *next; w && *w; w = next) {
+			next = strstr(w, ", ");
+			if (next)
+				*next = '\0', next += 2;
+			int dup = 0;
+			for (size_t k = 0; k < seen.n && !dup; k++)
+				dup = !strcmp(seen.items[k], w);
+			if (dup)
+				continue;
+			strlist_push(&seen, w);
+			buf_printf(&b, "%s%s", b.len ? ", " : "", w);
+		}
+		free(v);
+	}
+	strlist_release(&seen);
+	return buf_detach(&b);
+}
+
 static int S_index(struct state *st, const char *dir, struct diags *d)
 {
 	char *path = path_join(dir, SEARCH_INDEX_NAME), *err = NULL;
@@ -587,11 +612,14 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 		struct buf tags = BUF_INIT, langs = BUF_INIT;
 		S_join_words(&tags, &e->tags);
 		S_join_words(&langs, &e->languages);
+		char *verified = S_verified_on(e);
 		struct search_doc doc = {
 			e->title, e->summary, tags.data, langs.data, e->section,
 			e->plain ? e->plain : "", e->url, e->path,
 		};
+		search_index_set_verified(ix, verified);
 		rc = search_index_add(ix, &doc);
+		free(verified);
 		buf_release(&tags);
 		buf_release(&langs);
 		/* Nothing else reads it: its memory goes to the pages. */
@@ -611,9 +639,23 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 }
 
 /* The search index is written by its own thread while pages render. */
+/* The index records the toolchains each page's snippets were verified
+ * on: its thread waits for the verification (or the end of the run). */
+static void S_verified_done(struct state *st)
+{
+	pthread_mutex_lock(&st->parsed_lock);
+	__atomic_store_n(&st->verified, 1, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&st->parsed_cond);
+	pthread_mutex_unlock(&st->parsed_lock);
+}
+
 static void *S_index_thread(void *arg)
 {
 	struct index_job *j = arg;
+	pthread_mutex_lock(&j->st->parsed_lock);
+	while (!__atomic_load_n(&j->st->verified, __ATOMIC_ACQUIRE))
+		pthread_cond_wait(&j->st->parsed_cond, &j->st->parsed_lock);
+	pthread_mutex_unlock(&j->st->parsed_lock);
 	j->rc = S_index(j->st, j->dir, &j->d);
 	return NULL;
 }
@@ -658,6 +700,7 @@ static int S_start_index(struct state *st)
 static int S_join_index(struct state *st)
 {
 	if (st->indexing) {
+		S_verified_done(st);
 		pthread_join(st->ith, NULL);
 		st->indexing = 0;
 		diag_merge(&st->d, &st->ij.d);
@@ -863,6 +906,7 @@ static int S_run(const struct build_opts *o)
 		S_mark(&st, "history");
 		if (S_verify(&st) < 0)
 			rc = -1;
+		S_verified_done(&st);
 		S_mark(&st, "verify");
 	}
 	if (rc == 0 && writes && (!st.d.errors || o->check))

@@ -72,6 +72,78 @@ static int S_argv(lua_State *L, int idx, const char *field, struct strlist *out,
 	return rc;
 }
 
+/* Reads the toolchains list of runner r (the table at idx), or makes
+ * the implicit toolchain when there is none. */
+static int S_toolchains(lua_State *L, int idx, struct runner *r, const char *path,
+			struct diags *d)
+{
+	lua_getfield(L, idx, "toolchains");
+	int rc = 0;
+	if (lua_isnil(L, -1)) {
+		r->toolchains = xcalloc(1, sizeof(*r->toolchains));
+		r->ntoolchains = 1;
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (!lua_istable(L, -1) || !luaL_len(L, -1)) {
+		diag_add(d, DIAG_ERROR, path, 0, 0, "runners.%s.toolchains must be a "
+			 "list like { { name = 'Python 3.13', python = '/usr/bin/python3.13' } }",
+			 r->name);
+		lua_pop(L, 1);
+		return -1;
+	}
+	r->declared = 1;
+	lua_Integer n = luaL_len(L, -1);
+	r->toolchains = xcalloc((size_t)n, sizeof(*r->toolchains));
+	for (lua_Integer i = 1; i <= n; i++) {
+		lua_geti(L, -1, i);
+		struct toolchain *t = &r->toolchains[r->ntoolchains++];
+		if (!lua_istable(L, -1)) {
+			diag_add(d, DIAG_ERROR, path, 0, 0, "runners.%s.toolchains[%lld] "
+				 "must be a table", r->name, (long long)i);
+			rc = -1;
+			lua_pop(L, 1);
+			continue;
+		}
+		int t_idx = lua_gettop(L);
+		lua_pushnil(L);
+		while (lua_next(L, t_idx)) {
+			const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+			if (!k || lua_type(L, -1) != LUA_TSTRING) {
+				diag_add(d, DIAG_ERROR, path, 0, 0, "runners.%s.toolchains[%lld]: "
+					 "every field must be a string (name = '...', root = '...', "
+					 "or a variable such as python = '...')", r->name, (long long)i);
+				rc = -1;
+			} else if (!strcmp(k, "name")) {
+				t->name = xstrdup(lua_tostring(L, -1));
+			} else if (!strcmp(k, "root")) {
+				t->root = xstrdup(lua_tostring(L, -1));
+			} else {
+				strlist_push(&t->vars, k);
+				strlist_push(&t->vars, lua_tostring(L, -1));
+			}
+			lua_pop(L, 1);
+		}
+		/* pairs sorted by key: Lua's table order is not stable */
+		for (size_t a = 2; a < t->vars.n; a += 2)
+			for (size_t b = a; b >= 2 && strcmp(t->vars.items[b - 2], t->vars.items[b]) > 0; b -= 2)
+				for (int k = 0; k < 2; k++) {
+					char *tmp = t->vars.items[b - 2 + k];
+					t->vars.items[b - 2 + k] = t->vars.items[b + k];
+					t->vars.items[b + k] = tmp;
+				}
+		if (!t->name) {
+			diag_add(d, DIAG_ERROR, path, 0, 0, "runners.%s.toolchains[%lld] "
+				 "needs a name (e.g. name = 'Python 3.13')", r->name, (long long)i);
+			t->name = xasprintf("%s #%lld", r->name, (long long)i);
+			rc = -1;
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return rc;
+}
+
 static int S_cmp_runner(const void *a, const void *b)
 {
 	return strcmp(((const struct runner *)a)->name, ((const struct runner *)b)->name);
@@ -102,7 +174,8 @@ static int S_runners(lua_State *L, struct config *cfg, struct diags *d)
 		if (S_argv(L, t, "compile", &r->compile, cfg->path, lang, d) < 0 ||
 		    S_argv(L, t, "tsan", &r->tsan, cfg->path, lang, d) < 0 ||
 		    S_argv(L, t, "run", &r->run, cfg->path, lang, d) < 0 ||
-		    S_argv(L, t, "version", &r->version, cfg->path, lang, d) < 0)
+		    S_argv(L, t, "version", &r->version, cfg->path, lang, d) < 0 ||
+		    S_toolchains(L, t, r, cfg->path, d) < 0)
 			rc = -1;
 		if (!r->run.n) {
 			diag_add(d, DIAG_ERROR, cfg->path, 0, 0,
@@ -236,6 +309,12 @@ void config_release(struct config *cfg)
 		strlist_release(&r->tsan);
 		strlist_release(&r->run);
 		strlist_release(&r->version);
+		for (size_t j = 0; j < r->ntoolchains; j++) {
+			free(r->toolchains[j].name);
+			free(r->toolchains[j].root);
+			strlist_release(&r->toolchains[j].vars);
+		}
+		free(r->toolchains);
 	}
 	free(cfg->runners);
 	free(cfg->path);

@@ -9,16 +9,41 @@
  *     pagefind = false         -- index pages for in-page search (npm ci)
  *     runners = {
  *       c = { ext = ".c", compile = {...}, run = {...}, version = {...} },
- *       python = { ... },
+ *       python = {
+ *         ext = ".py",
+ *         run = { "{python}", "-X", "dev", "{src}", "{args}" },
+ *         version = { "{python}", "--version" },
+ *         toolchains = {
+ *           { name = "Python 3.11", python = "/usr/bin/python3" },
+ *           { name = "Python 3.14", python = "/usr/bin/python3.14",
+ *             root = ".kb-toolchains/debian-sid" },
+ *         },
+ *       },
  *     }
  *
  * Command templates are arrays of strings; "{src}", "{bin}", "{dir}",
  * "{cflags}", "{args}" are substituted by the snippet runner.
+ *
+ * toolchains (optional) lists the interpreters or compilers a runner's
+ * snippets run on: each snippet runs on every one it applies to (see
+ * requires= in snippet.h). `name` is how messages and pages name it
+ * before its version is known; `root` (optional) is a root filesystem,
+ * relative to the project, that its commands run in (see sandbox.h); every
+ * other string field is a variable: "{python}" in the runner's templates
+ * becomes that toolchain's `python`. A runner without toolchains runs its
+ * templates as they are, on one implicit toolchain.
  */
 #ifndef KB_CONFIG_H
 #define KB_CONFIG_H
 
 #include "util.h"
+
+/* One toolchain of a runner (an entry of its `toolchains` list). */
+struct toolchain {
+	char *name;             /* "Python 3.14"; NULL for the implicit one */
+	char *root;             /* root filesystem (as written), or NULL */
+	struct strlist vars;    /* "key", "value" pairs for {key} in templates */
+};
 
 struct runner {
 	char *name;             /* language of the fence: "c", "python" */
@@ -27,6 +52,9 @@ struct runner {
 	struct strlist tsan;    /* compile template with ThreadSanitizer */
 	struct strlist run;     /* argv template */
 	struct strlist version; /* argv printing the toolchain version */
+	struct toolchain *toolchains; /* at least one, in kb.lua's order */
+	size_t ntoolchains;
+	int declared;           /* 1 if kb.lua lists the toolchains */
 };
 
 struct config {

@@ -86,6 +86,9 @@ struct sandbox_limits {
 	int processes;         /* RLIMIT_NPROC: processes *and threads* of the
 				* run (default 256) */
 	size_t output_cap;     /* bytes kept of stdout and of stderr (default 64 KiB) */
+	const char *root;      /* root filesystem the command sees, read-only
+				* (a directory holding usr/, such as a
+				* debootstrap'd Debian); NULL: the host's */
 };
 /* Fills in the defaults above. */
 void sandbox_limits_default(struct sandbox_limits *lim);

@@ -585,3 +585,114 @@ MD
 	snip_intact snip-bad-attribute && ok snip-bad-attribute-site-intact
 	snip_clean snip-bad-attribute
 }
+
+# snip_matrix_lua: a python runner with three toolchains, all the
+# machine's python3 under other names: "Python 3.11" and "Python 3.14"
+# report 3.11.2 and 3.14.10 and pass their tag (a, b) as argv[1]; "Python
+# 3.99" lives in a root that does not exist.
+snip_matrix_lua() {
+	cat >> kb.lua <<'LUA'
+runners = {
+  python = {
+    ext = ".py",
+    run = { "{python}", "{src}", "{tag}" },
+    version = { "{python}", "-c", "print('Python {fakever}')" },
+    toolchains = {
+      { name = "Python 3.11", python = "/usr/bin/python3", tag = "a", fakever = "3.11.2" },
+      { name = "Python 3.14", python = "/usr/bin/python3", tag = "b", fakever = "3.14.10" },
+      { name = "Python 3.99", python = "/usr/bin/python3.99", tag = "m", fakever = "3.99.0",
+        root = ".no-such-toolchains/root" },
+    },
+  },
+}
+LUA
+}
+
+# A snippet that passes on one toolchain and fails on another fails the
+# build, naming the toolchain; a version-qualified output block fixes it,
+# and the page shows both outputs and the versions.
+case_snip_matrix() {
+	snip_setup snip-matrix
+	snip_matrix_lua
+	snip_entry m <<'MD'
+```python
+import sys
+print(sys.argv[1])
+```
+```output
+a
+```
+MD
+	snip_build build
+	expect_err snip-matrix-fails 1 \
+		"content/examples/m.md:6: error: snippet failed on Python 3.14.10: output differs from the expected output (expect=exact)" \
+		"  -a" "  +b" "  command: /usr/bin/python3 snippet.py b" \
+		"kb: 1 error; site left as it was" || return
+	grep -q "failed on Python 3.11" "$WORK/err" && { bad snip-matrix-fails "blames the toolchain that passed"; return; }
+	snip_intact snip-matrix && ok snip-matrix-site-intact
+	cat >> content/examples/m.md <<'MD'
+```output python>=3.14
+b
+```
+MD
+	snip_build build
+	expect_err snip-matrix-qualified 0 || return
+	local page=site/examples/m.html
+	grep -qF '<span class="snippet-toolchain">on Python 3.11.2 · 3.14.10</span>' $page ||
+		{ bad snip-matrix-page "no verified-on line: $(grep -o 'snippet-meta.*' $page | head -c 400)"; return; }
+	grep -qF '<div class="snippet-variant-label">Python 3.11.2</div>' $page &&
+	grep -qF '<div class="snippet-variant-label">Python 3.14.10</div>' $page ||
+		{ bad snip-matrix-page "outputs not shown per version"; return; }
+	grep -qF 'not run on Python 3.99 (not available on the build machine)' $page ||
+		{ bad snip-matrix-page "missing toolchain not shown"; return; }
+	grep -q '```output python>=3.14' $page && { bad snip-matrix-page "qualified block shown as code"; return; }
+	ok snip-matrix-page
+	run_kb search --json "snippet under test"
+	grep -qF '"verified_on": ["Python 3.11.2", "Python 3.14.10"]' "$WORK/out" ||
+		{ bad snip-matrix-search "no verified_on in kb search --json: $(head -c 600 "$WORK/out")"; return; }
+	ok snip-matrix-search
+	snip_clean snip-matrix
+}
+
+# Toolchains that are not installed: one note for the whole build; a
+# snippet none of whose toolchains is here is skipped, listed by
+# --list-skipped, and an error under --strict.
+case_snip_matrix_missing() {
+	snip_setup snip-missing
+	snip_matrix_lua
+	snip_entry n <<'MD'
+```python
+print("one")
+```
+```output
+one
+```
+
+```python
+print("two")
+```
+```output
+two
+```
+
+```python requires="python>=3.99"
+print("future")
+```
+```output
+future
+```
+MD
+	snip_build build
+	expect_err snip-missing-once 0 \
+		'kb: note: toolchain not available on this machine: Python 3.99 (run `make toolchains`)' || return
+	local n; n=$(grep -c "not available" "$WORK/err")
+	[ "$n" = 1 ] || { bad snip-missing-once "reported $n times: $(cat "$WORK/err")"; return; }
+	snip_build check --list-skipped
+	grep -qxF 'content/examples/n.md:20: skipped: no toolchain it applies to is available on this machine (Python 3.99)' "$WORK/out" ||
+		{ bad snip-missing-list "not listed: $(cat "$WORK/out")"; return; }
+	ok snip-missing-list
+	snip_build build --strict
+	expect_err snip-missing-strict 1 \
+		"content/examples/n.md:20: error: snippet skipped: no toolchain it applies to is available on this machine (Python 3.99)" || return
+	snip_clean snip-missing
+}
