@@ -54,11 +54,20 @@ site: kb deps-npm
 	./kb build
 
 # Unit tests: every tests/test_*.c, linked with every module but main.c,
-# under AddressSanitizer and UndefinedBehaviorSanitizer.
-build/tests/%: tests/%.c $(LIBSRCS) gen/*.h | deps-test
+# under AddressSanitizer and UndefinedBehaviorSanitizer. The modules are
+# compiled once, with the same warnings, into build/libkb-san.a, and each
+# test links against it (it takes only the members it needs).
+SAN_OBJS = $(LIBSRCS:gen/%.c=build/san/%.o)
+build/san/%.o: gen/%.c gen/*.h | deps-test
+	@mkdir -p $(dir $@)
+	$(CC) $(KB_CFLAGS) -O1 -g $(SANITIZE) -c $< -o $@
+build/libkb-san.a: $(SAN_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(SAN_OBJS)
+build/tests/%: tests/%.c build/libkb-san.a gen/*.h | deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(KB_CFLAGS) $(shell pkg-config --cflags cmocka) -O1 -g $(SANITIZE) \
-	    $< $(LIBSRCS) $(TEST_LIBS) -o $@
+	    $< build/libkb-san.a $(TEST_LIBS) -o $@
 
 unit: $(TESTS)
 	@tests/run-unit $(TESTS)
