@@ -2,6 +2,7 @@
 #
 #   make site     build kb, then the site into site/
 #   make test     unit tests (ASan+UBSan) and end-to-end tests
+#   make regen-golden  rewrite tests/golden/ after an intended page change
 #   make bench    timings on a generated 10,000-entry corpus
 #   make install  kb, its man page and the built search index
 
@@ -27,7 +28,7 @@ OBJS     = $(SRCS:gen/%.c=build/obj/%.o)
 TESTS    = $(patsubst tests/%.c,build/tests/%,$(wildcard tests/test_*.c))
 TEST_LIBS = $(KB_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
 
-.PHONY: all site test unit e2e browser search-quality bench install clean deps deps-test deps-bench deps-npm
+.PHONY: all site test unit e2e golden regen-golden browser search-quality bench install clean deps deps-test deps-bench deps-npm
 
 all: kb
 
@@ -74,6 +75,14 @@ unit: $(TESTS)
 
 e2e: kb
 	@tests/e2e/run
+
+# Golden files: the pages of tests/e2e/good, byte for byte, against
+# tests/golden/good/ (also a case of tests/e2e/run). After an intended
+# change of the pages, regenerate them and review the diff.
+golden: kb
+	@tests/golden/run
+regen-golden: kb
+	@tests/golden/run --regen
 
 browser: kb deps-npm
 	@tests/browser/run
