@@ -100,9 +100,12 @@ test: deps-test
 
 # Timings on generated corpora; figures are printed and written to
 # build/bench.json. No pass/fail on speed: read them on an idle machine.
+# BENCH_ARGS adds options, e.g. the multi-toolchain snippet figures:
+#   make bench BENCH_ARGS="--matrix-config kb.lua --matrix-toolchains 4"
 BENCH_CORPUS = build/bench-corpus
+BENCH_ARGS =
 bench: kb deps-bench deps-npm
-	tests/bench/run --entries 10000 --snippets 200
+	tests/bench/run --entries 10000 --snippets 200 $(BENCH_ARGS)
 	rm -rf $(BENCH_CORPUS) && tests/bench/make-corpus 10000 $(BENCH_CORPUS) >/dev/null
 	cd $(BENCH_CORPUS) && ../../kb build
 	tests/bench/search-bench $(BENCH_CORPUS)
