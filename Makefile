@@ -2,6 +2,7 @@
 #
 #   make site     build kb, then the site into site/
 #   make test     unit tests (ASan+UBSan) and end-to-end tests
+#   make regen-golden  rewrite tests/golden/ after an intended page change
 #   make bench    timings on a generated 10,000-entry corpus
 #   make install  kb, its man page and the built search index
 
@@ -27,7 +28,7 @@ OBJS     = $(SRCS:gen/%.c=build/obj/%.o)
 TESTS    = $(patsubst tests/%.c,build/tests/%,$(wildcard tests/test_*.c))
 TEST_LIBS = $(KB_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
 
-.PHONY: all site test unit e2e browser search-quality bench install clean deps deps-test deps-bench deps-npm
+.PHONY: all site test unit e2e golden regen-golden browser search-quality bench install clean deps deps-test deps-bench deps-npm
 
 all: kb
 
@@ -54,17 +55,34 @@ site: kb deps-npm
 	./kb build
 
 # Unit tests: every tests/test_*.c, linked with every module but main.c,
-# under AddressSanitizer and UndefinedBehaviorSanitizer.
-build/tests/%: tests/%.c $(LIBSRCS) gen/*.h | deps-test
+# under AddressSanitizer and UndefinedBehaviorSanitizer. The modules are
+# compiled once, with the same warnings, into build/libkb-san.a, and each
+# test links against it (it takes only the members it needs).
+SAN_OBJS = $(LIBSRCS:gen/%.c=build/san/%.o)
+build/san/%.o: gen/%.c gen/*.h | deps-test
+	@mkdir -p $(dir $@)
+	$(CC) $(KB_CFLAGS) -O1 -g $(SANITIZE) -c $< -o $@
+build/libkb-san.a: $(SAN_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(SAN_OBJS)
+build/tests/%: tests/%.c build/libkb-san.a gen/*.h | deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(KB_CFLAGS) $(shell pkg-config --cflags cmocka) -O1 -g $(SANITIZE) \
-	    $< $(LIBSRCS) $(TEST_LIBS) -o $@
+	    $< build/libkb-san.a $(TEST_LIBS) -o $@
 
 unit: $(TESTS)
 	@tests/run-unit $(TESTS)
 
 e2e: kb
 	@tests/e2e/run
+
+# Golden files: the pages of tests/e2e/good, byte for byte, against
+# tests/golden/good/ (also a case of tests/e2e/run). After an intended
+# change of the pages, regenerate them and review the diff.
+golden: kb
+	@tests/golden/run
+regen-golden: kb
+	@tests/golden/run --regen
 
 browser: kb deps-npm
 	@tests/browser/run
@@ -82,9 +100,12 @@ test: deps-test
 
 # Timings on generated corpora; figures are printed and written to
 # build/bench.json. No pass/fail on speed: read them on an idle machine.
+# BENCH_ARGS adds options, e.g. the multi-toolchain snippet figures:
+#   make bench BENCH_ARGS="--matrix-config kb.lua --matrix-toolchains 4"
 BENCH_CORPUS = build/bench-corpus
+BENCH_ARGS =
 bench: kb deps-bench deps-npm
-	tests/bench/run --entries 10000 --snippets 200
+	tests/bench/run --entries 10000 --snippets 200 $(BENCH_ARGS)
 	rm -rf $(BENCH_CORPUS) && tests/bench/make-corpus 10000 $(BENCH_CORPUS) >/dev/null
 	cd $(BENCH_CORPUS) && ../../kb build
 	tests/bench/search-bench $(BENCH_CORPUS)

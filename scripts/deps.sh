@@ -14,7 +14,7 @@ libgit2-dev liblua5.4-dev libyaml-dev libsqlite3-dev libmicrohttpd-dev
 python3 python3-pygments git"
 case "$what" in
 test)  pkgs="$pkgs libcmocka-dev chromium nodejs npm" ;;
-bench) pkgs="$pkgs hugo cmark time" ;;
+bench) pkgs="$pkgs hugo cmark cmark-gfm time" ;;
 build) ;;
 *) echo "usage: scripts/deps.sh build|test|bench" >&2; exit 2 ;;
 esac
