@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "build.h"
+#include "cmd_links.h"
 #include "search.h"
 #include "serve.h"
 
@@ -24,6 +25,7 @@ static const struct command commands[] = {
 	{ "search", cmd_search, "search the built site from the terminal" },
 	{ "serve", cmd_serve, "preview the site on 127.0.0.1 with live reload" },
 	{ "new", cmd_new, "create an entry with its section's front matter" },
+	{ "links", cmd_links, "check every external URL of the site (needs network)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
