@@ -322,11 +322,14 @@ static void S_done(struct S_checker *c, struct S_job *j, CURLcode rc)
 	CURL *h = j->h;
 	long code = 0;
 	char *loc = NULL;
-	curl_off_t retry_after = -1, connect_us = 0;
+	curl_off_t retry_after = -1, connect_us = 0, pretransfer_us = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc);
 	curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry_after);
 	curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
+	curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
+	/* A reused connection has no connect time: the request went out. */
+	int connected = connect_us > 0 || pretransfer_us > 0;
 	char *next = loc ? xstrdup(loc) : NULL;
 	curl_multi_remove_handle(c->m, h);
 	curl_easy_cleanup(h);
@@ -344,9 +347,9 @@ static void S_done(struct S_checker *c, struct S_job *j, CURLcode rc)
 			S_requeue(j, 0);
 			return;
 		}
-		if (connect_us > 0)
+		if (connected)
 			c->answered++;
-		S_transport_error(c, j, rc, connect_us > 0);
+		S_transport_error(c, j, rc, connected);
 		return;
 	}
 	c->answered++;
@@ -477,8 +480,9 @@ int links_check(struct link *links, size_t n, const struct links_config *cfg,
 	c.m = curl_multi_init();
 	if (!c.m)
 		return -1;
+	/* S_schedule() keeps to the limits; this one makes libcurl close an
+	 * idle connection to a host before it opens one more there. */
 	curl_multi_setopt(c.m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->per_host);
-	curl_multi_setopt(c.m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)cfg->concurrency);
 	c.headers = curl_slist_append(NULL, "Accept: text/html,application/xhtml+xml,*/*;q=0.8");
 	c.jobs = xcalloc(n ? n : 1, sizeof(*c.jobs));
 	for (size_t i = 0; i < n; i++) {
