@@ -127,6 +127,8 @@ static enum MHD_Result S_handle(void *cls, struct MHD_Connection *c, const char 
 		status = 403;
 	} else if (!strcmp(url, "/busy") && busy == 1) {
 		status = 429, h = "Retry-After", v = "1";
+	} else if (!strcmp(url, "/toolong")) {
+		status = 429, h = "Retry-After", v = "3600";
 	} else if (!strcmp(url, "/loop-a")) {
 		status = 302, h = "Location", v = "/loop-b";
 	} else if (!strcmp(url, "/loop-b")) {
@@ -390,6 +392,7 @@ static const char *const every_case[] = {
 	"[no HEAD](%s/nohead)",             /* 16: HEAD 405, GET 200 */
 	"[ftp](ftp://127.0.0.1/file.txt)",  /* 17: not HTTP */
 	"<mailto:someone@example.org>",     /* 18: an address, not checked */
+	"[too long](%s/toolong)",           /* 19: 429, Retry-After: 3600 */
 };
 
 /* Every case reports what it should, where it is written. */
@@ -405,9 +408,14 @@ static void test_links_every_case(void **state)
 	S_has_line(f, "content/topics/links.md:13:3: error: %s/loop-a redirects in a loop: %s/loop-a -> %s/loop-b -> %s/loop-a");
 	S_has_line(f, "content/topics/links.md:14:3: error: %s/drop closed the connection without an answer");
 	S_has_line(f, "content/topics/links.md:17:3: warning: ftp://127.0.0.1/file.txt: not checked: kb checks http and https links, not ftp:");
-	/* Nothing about the links that are fine: 5 errors, 2 warnings, the
-	 * summary. */
-	assert_int_equal(S_lines(f->err), 8);
+	S_has_line(f, "content/topics/links.md:19:3: error: %s/toolong answered 429 and asked to wait 3600 s, longer than links.retry_wait (5 s)");
+	S_has_line(f, "content/topics/links.md:19:3: note: if 127.0.0.1 turns robots away, add it to links.allow in kb.lua");
+	/* Nothing about the links that are fine: 6 errors, a note, 2
+	 * warnings, the summary. */
+	assert_int_equal(S_lines(f->err), 10);
+	assert_non_null(strstr(f->err, "\nkb: 12 links (0 from the cache, "));
+	assert_non_null(strstr(f->err, " requests): 6 broken, 1 moved\n"));
+	assert_int_equal(S_seen(&f->srv, "HEAD /toolong"), 1);
 	/* 429: asked again after Retry-After, then fine. */
 	assert_int_equal(S_seen(&f->srv, "HEAD /busy"), 2);
 	/* /ok and /ok#a-section are asked once, without the fragment. */
