@@ -246,8 +246,6 @@ static int S_select_changed(struct S_state *st)
 			old_status = S_status(oe);
 			struct S_body b = { st, oe, &old };
 			markdown_external_links(oe, S_body_link, &b);
-		} else if (text && !oe) {
-			/* load_entry() took it */
 		}
 		diag_release(&scratch);
 		const char *status = S_status(e);
@@ -534,7 +532,7 @@ static void S_print_json(const struct S_state *st, FILE *out)
 		buf_puts(&b, ", \"result\": ");
 		S_json_str(&b, links_result_name(l->result));
 		if (l->code)
-			buf_printf(&b, ", \"status\": %ld", l->code);
+			buf_printf(&b, ", \"http_status\": %ld", l->code);
 		if (l->target) {
 			buf_puts(&b, ", \"target\": ");
 			S_json_str(&b, l->target);

@@ -591,11 +591,11 @@ static void test_links_formats(void **state)
 	S_topic(f, lines, 2);
 	assert_int_equal(S_kb_links(f, "--json", NULL), 1);
 	char *want = xasprintf("[\n  {\"file\": \"content/topics/links.md\", \"line\": 6, \"col\": 3, "
-			       "\"url\": \"%s/ok#x\", \"result\": \"ok\", \"status\": 200, ", f->base);
+			       "\"url\": \"%s/ok#x\", \"result\": \"ok\", \"http_status\": 200, ", f->base);
 	assert_int_equal(strncmp(f->out, want, strlen(want)), 0);
 	free(want);
 	want = xasprintf("{\"file\": \"content/topics/links.md\", \"line\": 7, \"col\": 3, "
-			 "\"url\": \"%s/missing\", \"result\": \"broken\", \"status\": 404, "
+			 "\"url\": \"%s/missing\", \"result\": \"broken\", \"http_status\": 404, "
 			 "\"message\": \"answered 404\", ", f->base);
 	assert_non_null(strstr(f->out, want));
 	free(want);
