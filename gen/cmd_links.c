@@ -61,6 +61,7 @@ struct S_state {
 	struct link *links;
 	size_t nlinks;
 	size_t recorded;
+	int unanswered;    /* requests were made and none reached a server */
 };
 
 static void S_add_use(struct S_state *st, struct entry *e, enum use_kind kind,
@@ -447,7 +448,9 @@ static void S_report(struct S_state *st, struct S_use *u)
 	/* What --record would write, for a resource whose link is dead. */
 	const char *status = S_status(u->e);
 	char *fix_status = NULL, *fix_archive = NULL, *advice = NULL;
-	if (l->dead && u->kind == U_URL) {
+	if (l->dead && l->transport && st->unanswered) {
+		/* Nothing answered: the host may be fine and the network not. */
+	} else if (l->dead && u->kind == U_URL) {
 		fix_status = xstrdup("archived");
 		fix_archive = links_archive_address(u->url);
 		advice = xasprintf("the entry says status: %s; if the page is gone for good, "
@@ -701,6 +704,11 @@ static int S_run(const struct S_opts *o)
 	}
 	for (size_t i = 0; i < st.nlinks; i++)
 		links_cache_put(CACHE_DIR, &st.links[i]);
+	st.unanswered = stats.requests && !stats.answered;
+	if (st.unanswered)
+		diag_add(&st.d, DIAG_NOTE, NULL, 0, 0,
+			 "no request got an answer: if this machine has no network, "
+			 "run kb links where it has");
 	for (size_t i = 0; i < st.nuses; i++)
 		S_report(&st, &st.uses[i]);
 

@@ -557,6 +557,7 @@ int links_check(struct link *links, size_t n, const struct links_config *cfg,
 		free(j->cur);
 		strlist_release(&j->chain);
 	}
+	stats->answered = c.answered;
 	stats->offline = total && !c.answered && c.unreachable && c.failed_hosts.n >= 2;
 	for (size_t i = 0; i < c.nhosts; i++) {
 		free(c.hosts[i]->name);

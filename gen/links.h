@@ -59,6 +59,7 @@ struct link {
 
 struct links_stats {
 	size_t requests;    /* HTTP requests made */
+	size_t answered;    /* requests that reached a server */
 	int offline;        /* every request failed to resolve or connect, on
 			     * two hosts or more: this machine has no network */
 	char *offline_why;  /* then: one example, "host: host not found";
