@@ -578,6 +578,21 @@ static void test_links_offline(void **state)
 	assert_int_equal(S_lines(f->err), 1);
 	assert_int_equal(strncmp(f->err, "kb: no network: no host could be reached (127.0.0.", 50), 0);
 	assert_non_null(strstr(f->err, ": could not connect to the server); 3 links not checked\n"));
+	/* One host only: maybe a dead site, maybe no network; the error
+	 * stays, with a note and no archive advice. */
+	S_resource(f, "res", "/x", "live", NULL);
+	remove_tree("content/topics");
+	char *fixed = xasprintf("---\ntitle: res\nsummary: A resource.\ntags: [x]\nlanguages: [python]\n"
+				"url: \"http://127.0.0.1:%u/x\"\nauthors: [Someone]\nyear: 2020\n"
+				"format: article\nlevel: beginner\nstatus: live\n---\n\nText.\n", port);
+	S_write("content/resources/res.md", fixed);
+	free(fixed);
+	assert_int_equal(S_kb_links(f, "--record", NULL), 1);
+	char *want = xasprintf("kb: note: no request got an answer: if this machine has no network, run kb links where it has\n"
+			       "content/resources/res.md:6:6: error: http://127.0.0.1:%u/x failed: could not connect to the server\n"
+			       "kb: 1 link (0 from the cache, 1 request): 1 broken, 0 moved\n", port);
+	assert_string_equal(f->err, want);
+	free(want);
 	free(l1);
 	free(l2);
 	free(l3);
