@@ -573,7 +573,8 @@ int links_check(struct link *links, size_t n, const struct links_config *cfg,
 
 /* ---- the cache ---- */
 
-/* .kb-cache/links/<32 hex digits>: two 64-bit FNV-1a hashes of url. */
+/* .kb-cache/links/<32 hex digits>: 64-bit FNV-1a of url and a variant of
+ * it (the file also holds the URL, compared on reading). */
 static char *S_cache_path(const char *dir, const char *url)
 {
 	uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
