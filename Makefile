@@ -13,6 +13,8 @@ SHAREDIR ?= $(PREFIX)/share/kb
 
 CC      ?= cc
 PKGS     = libcmark-gfm libgit2 lua5.4 yaml-0.1 sqlite3 libmicrohttpd
+# kb links: HTTP(S) requests through libcurl's multi interface.
+PKGS    += libcurl
 # Warnings: -Werror is always on; the set follows Lua's makefile.
 WARN     = -Wall -Wextra -Werror -Wwrite-strings -Wmissing-prototypes \
            -Wstrict-prototypes -Wold-style-definition

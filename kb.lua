@@ -35,3 +35,6 @@ runners = {
     },
   },
 }
+
+-- How `kb links` checks URLs (see `man ./kb.1`); these are the defaults.
+-- links = { skip = {}, allow = {}, ttl_days = 7, per_host = 2, timeout = 10 }

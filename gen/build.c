@@ -280,6 +280,7 @@ static char *S_fingerprint(const struct build_opts *o)
 	S_fp_tree(&b, "kb.lua");
 	S_fp_tree(&b, "content");
 	S_fp_tree(&b, "snippets");
+	S_fp_tree(&b, ".kb-cache/links"); /* pages show when links were checked */
 	char *tdir = S_templates_dir();
 	S_fp_tree(&b, tdir);
 	free(tdir);

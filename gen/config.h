@@ -20,6 +20,8 @@
  *         },
  *       },
  *     }
+ *     links = { skip = {...}, allow = {...}, ttl_days = 7, per_host = 2,
+ *               timeout = 10 }   -- kb links (struct links_config)
  *
  * Command templates are arrays of strings; "{src}", "{bin}", "{dir}",
  * "{cflags}", "{args}" are substituted by the snippet runner.
@@ -57,6 +59,22 @@ struct runner {
 	int declared;           /* 1 if kb.lua lists the toolchains */
 };
 
+/* kb.lua's `links = { ... }`: how `kb links` checks external URLs. Every
+ * key is optional; unknown keys are errors. A host name in skip or allow
+ * also covers its subdomains ("example.org" covers "www.example.org"). */
+struct links_config {
+	struct strlist skip;   /* hosts never requested (reported as skipped) */
+	struct strlist allow;  /* hosts known to turn robots away: any answer
+				* but 404 and 410 counts as alive */
+	int ttl_days;          /* results are reused this long (7) */
+	int per_host;          /* requests at once to one host (2) */
+	int concurrency;       /* requests at once in all (16) */
+	double delay;          /* seconds between two requests to a host (0.5) */
+	double timeout;        /* seconds a request may take (10) */
+	int retries;           /* more tries after 429 or 503 (2) */
+	int retry_wait;        /* longest Retry-After waited for, seconds (60) */
+};
+
 struct config {
 	char *path;         /* "kb.lua" */
 	char *title;
@@ -68,6 +86,7 @@ struct config {
 	int pagefind;       /* index the built site with Pagefind */
 	struct runner *runners;
 	size_t nrunners;
+	struct links_config links;
 };
 
 /* Reads path into cfg; on error adds diagnostics and returns -1.

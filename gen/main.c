@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "build.h"
+#include "cmd_links.h"
 #include "init.h"
 #include "search.h"
 #include "serve.h"
@@ -26,6 +27,7 @@ static const struct command commands[] = {
 	{ "serve", cmd_serve, "preview the site on 127.0.0.1 with live reload" },
 	{ "new", cmd_new, "create an entry with its section's front matter" },
 	{ "init", cmd_init, "start a new knowledge base in an empty folder" },
+	{ "links", cmd_links, "check every external URL of the site (needs network)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

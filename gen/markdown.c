@@ -624,6 +624,31 @@ void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
 	e->body = "";
 }
 
+void markdown_external_links(const struct entry *e,
+			     void (*fn)(const char *url, int line, int col, void *payload),
+			     void *payload)
+{
+	cmark_parser *p = cmark_parser_new_with_mem(CMARK_OPT_FOOTNOTES, &S_arena_mem);
+	for (cmark_llist *l = S_exts; l; l = l->next)
+		cmark_parser_attach_syntax_extension(p, l->data);
+	cmark_parser_feed(p, e->body, strlen(e->body));
+	pthread_mutex_lock(&inline_lock); /* as in markdown_parse() */
+	cmark_node *doc = cmark_parser_finish(p);
+	pthread_mutex_unlock(&inline_lock);
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(n);
+		const char *url;
+		if (ev == CMARK_EVENT_ENTER && (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE) &&
+		    (url = cmark_node_get_url(n)) && S_has_scheme(url))
+			fn(url, S_file_line(e, n), cmark_node_get_start_column(n), payload);
+	}
+	cmark_iter_free(it);
+	S_arena_release();
+}
+
 /* ---- finish ---- */
 
 void markdown_highlight_queue(const struct entry *e, struct highlighter *hl)

@@ -21,6 +21,7 @@
 #include <lua.h>
 
 #include "history.h"
+#include "links.h"
 #include "markdown.h"
 #include "snippet.h"
 #include "template.h"
@@ -390,6 +391,27 @@ static const char *const kinds[] = {
 	"feed", "sitemap",
 };
 
+/* page.link_checked[URL]: the day kb links last checked the resource's
+ * url and archive_url, read from .kb-cache/links/, never the network;
+ * absent when the cache knows neither. */
+static void S_link_checked(lua_State *L, const struct entry *e)
+{
+	static const char *const keys[] = { "url", "archive_url" };
+	int made = 0;
+	for (size_t i = 0; i < 2; i++) {
+		const struct field *f = entry_field(e, keys[i]);
+		char day[11];
+		if (!f || !f->value || links_cache_date(".kb-cache", f->value, day) < 0)
+			continue;
+		if (!made)
+			lua_createtable(L, 0, 2);
+		made = 1;
+		S_setstr(L, f->value, day);
+	}
+	if (made)
+		lua_setfield(L, -2, "link_checked");
+}
+
 /* Pushes the page table for p; site is the stack index of `site`. */
 static void S_page_table(lua_State *L, int site, const struct page *p,
 			 const struct render_opts *o)
@@ -410,6 +432,7 @@ static void S_page_table(lua_State *L, int site, const struct page *p,
 		lua_setfield(L, -3, "description");
 		lua_setfield(L, -2, "entry");
 		S_setstr(L, "body", e->html);
+		S_link_checked(L, e);
 		S_toc(L, e);
 		lua_getfield(L, site, "section");
 		lua_getfield(L, -1, e->section);

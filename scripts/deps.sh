@@ -12,6 +12,8 @@ what=${1:-build}
 pkgs="build-essential pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev
 libgit2-dev liblua5.4-dev libyaml-dev libsqlite3-dev libmicrohttpd-dev
 python3 python3-pygments git"
+# kb links checks URLs with libcurl.
+pkgs="$pkgs libcurl4-openssl-dev"
 case "$what" in
 test)  pkgs="$pkgs libcmocka-dev chromium nodejs npm" ;;
 bench) pkgs="$pkgs hugo cmark cmark-gfm time" ;;
