@@ -2,6 +2,7 @@
 #
 #   make site     build kb, then the site into site/
 #   make test     unit tests (ASan+UBSan) and end-to-end tests
+#   make toolchains  Python 3.13-3.15 in a Debian sid root (.kb-toolchains/)
 #   make bench    timings on a generated 10,000-entry corpus
 #   make install  kb, its man page and the built search index
 
@@ -27,7 +28,7 @@ OBJS     = $(SRCS:gen/%.c=build/obj/%.o)
 TESTS    = $(patsubst tests/%.c,build/tests/%,$(wildcard tests/test_*.c))
 TEST_LIBS = $(KB_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
 
-.PHONY: all site test unit e2e browser search-quality bench install clean deps deps-test deps-bench deps-npm
+.PHONY: all site test toolchains unit e2e browser search-quality bench install clean deps deps-test deps-bench deps-npm
 
 all: kb
 
@@ -53,6 +54,10 @@ kb: $(OBJS)
 site: kb deps-npm
 	./kb build
 
+# Newer Pythons than Debian 12 has, for the snippet runners that use them.
+toolchains:
+	@scripts/toolchains.sh .kb-toolchains/debian-sid
+
 # Unit tests: every tests/test_*.c, linked with every module but main.c,
 # under AddressSanitizer and UndefinedBehaviorSanitizer.
 build/tests/%: tests/%.c $(LIBSRCS) gen/*.h | deps-test
@@ -75,6 +80,7 @@ search-quality: kb
 	@tests/search-quality build/quality-site/kb-search.sqlite
 
 test: deps-test
+test: toolchains
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory browser
