@@ -3,6 +3,7 @@
 #   make site     build kb, then the site into site/
 #   make test     unit tests (ASan+UBSan) and end-to-end tests
 #   make regen-golden  rewrite tests/golden/ after an intended page change
+#   make toolchains  Python 3.13-3.15 in a Debian sid root (.kb-toolchains/)
 #   make bench    timings on a generated 10,000-entry corpus
 #   make install  kb, its man page and the built search index
 
@@ -30,7 +31,7 @@ OBJS     = $(SRCS:gen/%.c=build/obj/%.o)
 TESTS    = $(patsubst tests/%.c,build/tests/%,$(wildcard tests/test_*.c))
 TEST_LIBS = $(KB_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
 
-.PHONY: all site test unit e2e golden regen-golden browser search-quality bench install clean deps deps-test deps-bench deps-npm
+.PHONY: all site test toolchains unit e2e golden regen-golden browser search-quality ci-workflow bench install clean deps deps-test deps-bench deps-npm
 
 all: kb
 
@@ -55,6 +56,10 @@ kb: $(OBJS)
 
 site: kb deps-npm
 	./kb build
+
+# Newer Pythons than Debian 12 has, for the snippet runners that use them.
+toolchains:
+	@scripts/toolchains.sh .kb-toolchains/debian-sid
 
 # Unit tests: every tests/test_*.c, linked with every module but main.c,
 # under AddressSanitizer and UndefinedBehaviorSanitizer. The modules are
@@ -95,10 +100,17 @@ search-quality: kb
 	@tests/search-quality build/quality-site/kb-search.sqlite
 
 test: deps-test
+test: toolchains
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory browser
 	@$(MAKE) --no-print-directory search-quality
+	@$(MAKE) --no-print-directory ci-workflow
+
+# The CI recipes' steps (.github/workflows/kb.yml, .gitlab-ci.yml), run
+# here as written in a fresh clone.
+ci-workflow: kb
+	@tests/ci-workflow
 
 # Timings on generated corpora; figures are printed and written to
 # build/bench.json. No pass/fail on speed: read them on an idle machine.
