@@ -51,6 +51,8 @@ struct build_opts {
 	int stress;
 	int list_skipped;
 	int list;                /* --list: print the snippets to check, run none */
+	int stale;               /* --stale DAYS: report entries not checked
+				  * within DAYS days; -1 when not asked */
 	const char *junit;
 	const char *changed_since;
 	unsigned shard, shards;  /* --shard I/N: only shard I of N (0/0: all) */
@@ -485,6 +487,32 @@ static void S_filter_diags(struct state *st)
 	st->d.n = k;
 }
 
+/* kb check --stale DAYS: every entry whose checked: date is missing or
+ * more than DAYS days before the build date, as a warning (an error under
+ * --strict), at the entry's first line. */
+static void S_stale(struct state *st)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t now = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+	enum diag_level level = st->o->strict ? DIAG_ERROR : DIAG_WARNING;
+	for (size_t i = 0; i < st->site.n; i++) {
+		const struct entry *e = st->site.entries[i];
+		if (!e->checked) {
+			diag_add(&st->d, level, e->path, 1, 1,
+				 "stale: no 'checked:' date (the day its facts were last verified)");
+			continue;
+		}
+		struct tm tm;
+		memset(&tm, 0, sizeof(tm));
+		strptime(e->checked, "%Y-%m-%d", &tm);
+		long days = (long)((now - timegm(&tm)) / 86400);
+		if (days > st->o->stale)
+			diag_add(&st->d, level, e->path, 1, 1,
+				 "stale: facts last checked %s, %ld days ago (more than %d)",
+				 e->checked, days, st->o->stale);
+	}
+}
+
 static int S_verify(struct state *st)
 {
 	struct snippet **v;
@@ -902,6 +930,8 @@ static int S_run(const struct build_opts *o)
 		free(fp);
 		return S_finish(&st, rc);
 	}
+	if (rc == 0 && o->stale >= 0)
+		S_stale(&st);
 	if (rc == 0) {
 		S_history(&st);
 		S_mark(&st, "history");
@@ -958,6 +988,8 @@ static const char check_usage[] =
 	"      --shard I/N          run only the snippets of shard I of N (stable by content)\n"
 	"      --merge-junit OUT FILE...  merge the shards' JUnit reports into OUT\n"
 	"      --list-skipped       list snippets that are not run (norun, compile) and why\n"
+	"      --stale DAYS         warn about entries whose checked: date is missing or older\n"
+	"                           than DAYS days (errors with --strict)\n"
 	"      --list               list the snippets the check would verify (file:line: language),\n"
 	"                           after --shard and --changed-since; run none\n"
 	"  -j, --jobs N             run N jobs at once (default: number of cores)\n"
@@ -981,6 +1013,7 @@ int cmd_build(int argc, char **argv)
 {
 	struct build_opts o;
 	memset(&o, 0, sizeof(o));
+	o.stale = -1;
 	o.out = "site";
 	o.jobs = S_cores();
 	static const struct option longs[] = {
@@ -1022,6 +1055,7 @@ int build_site(const char *out, int jobs, char **errors)
 {
 	struct build_opts o;
 	memset(&o, 0, sizeof(o));
+	o.stale = -1;
 	o.out = out;
 	o.jobs = jobs > 0 ? jobs : S_cores();
 	o.errors_out = errors;
@@ -1046,6 +1080,7 @@ int cmd_check(int argc, char **argv)
 {
 	struct build_opts o;
 	memset(&o, 0, sizeof(o));
+	o.stale = -1;
 	o.out = "site";
 	o.jobs = S_cores();
 	o.check = 1;
@@ -1058,6 +1093,7 @@ int cmd_check(int argc, char **argv)
 		{ "junit", required_argument, NULL, 'J' },
 		{ "list-skipped", no_argument, NULL, 'l' },
 		{ "list", no_argument, NULL, 'L' },
+		{ "stale", required_argument, NULL, 'T' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "strict", no_argument, NULL, 's' },
 		{ "no-cache", no_argument, NULL, 'n' },
@@ -1087,6 +1123,14 @@ int cmd_check(int argc, char **argv)
 		case 'J': o.junit = optarg; break;
 		case 'l': o.list_skipped = 1; break;
 		case 'L': o.list = 1; break;
+		case 'T': {
+			char *end;
+			long days = strtol(optarg, &end, 10);
+			if (end == optarg || *end || days < 0 || days > 100000)
+				return usage_error(check_usage, "--stale wants a number of days, not '%s'", optarg);
+			o.stale = (int)days;
+			break;
+		}
 		case 'j':
 			if (S_parse_jobs(optarg, &o.jobs) < 0)
 				return usage_error(check_usage, "--jobs wants a number from 1 to 1024, not '%s'", optarg);

@@ -183,6 +183,8 @@ static void S_entry_table(lua_State *L, const struct entry *e,
 	S_setstr(L, "id", e->id);
 	S_setstr(L, "title", e->title);
 	S_setstr(L, "summary", e->summary);
+	if (e->checked)
+		S_setstr(L, "checked", e->checked);
 	S_setstr(L, "section", e->section);
 	S_setstr(L, "section_title", load_section_title(e->section));
 	S_setstr(L, "url", e->url);
