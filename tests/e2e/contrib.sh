@@ -158,3 +158,19 @@ guides topics resources languages examples comparisons --help
 --shard"
 	[ "$out" = "$want" ] && ok completion-bash || bad completion-bash "got: $out"
 }
+
+# checked: dates and kb check --stale.
+case_stale() {
+	fresh stale
+	local f=content/topics/dated.md
+	printf -- '---\ntitle: Dated\nsummary: Checked long ago.\nchecked: 2020-01-02\n---\n\nBody.\n' >"$f"
+	run_kb check --stale 365
+	expect_err stale-warns 0 "$f:1:1: warning: stale: facts last checked 2020-01-02, 2153 days ago (more than 365)" || return
+	run_kb check --stale 365 --strict
+	expect_err stale-strict 1 "$f:1:1: error: stale: facts last checked 2020-01-02, 2153 days ago (more than 365)"
+	run_kb check --stale 99999
+	if grep -q "$f.*stale" "$WORK/err"; then bad stale-within "reported within the limit"; else ok stale-within; fi
+	sed -i 's/^checked: .*/checked: 2020-02-30/' "$f"
+	run_kb check
+	expect_err checked-bad-date 1 "$f:4:10: error: 'checked' must be a past date like 2026-12-07 (YYYY-MM-DD), not '2020-02-30'"
+}
