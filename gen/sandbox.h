@@ -162,7 +162,10 @@ int sandbox_run(const char *const *argv, const char *dir,
 /* Frees out and err; the struct itself belongs to the caller. */
 void sandbox_result_release(struct sandbox_result *res);
 
-/* Makes a fresh private (0700) directory under $TMPDIR or /tmp; the caller
+/* As root, every folder above it must be searchable by other users
+ * (as /tmp is), since the run's own uid has to reach it; a TMPDIR inside a
+ * 0700 folder makes every run fail with "Permission denied".
+ * Makes a fresh private (0700) directory under $TMPDIR or /tmp; the caller
  * frees the path and removes the directory with remove_tree(). NULL on
  * failure, with errno set. */
 char *sandbox_mkdtemp(void);
