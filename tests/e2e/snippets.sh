@@ -364,10 +364,12 @@ for path in ["$tmpfile", "$repofile"]:
         print("blocked")
 \`\`\`
 \`\`\`output
-blocked
+written $tmpfile
 blocked
 \`\`\`
 MD
+	# /tmp is the sandbox's own: the write succeeds there, and the host's
+	# /tmp must not see it; the repository is not visible at all.
 	snip_build build
 	expect_err snip-write-outside 0 || return
 	if [ -e "$tmpfile" ] || [ -e "$repofile" ]; then
