@@ -43,12 +43,11 @@ snip_entry() {
 	} > "content/examples/$1.md"
 }
 
-# snip_build ARGS...: kb ARGS with the private TMPDIR; sets SNIP_MS to the
-# wall-clock time it took, in milliseconds.
+# snip_build ARGS...: kb ARGS with the private TMPDIR. No case asserts how
+# long a build took: a contained snippet shows in what kb reports (the
+# limit it hit) and in what it leaves behind (snip_clean), not in a time.
 snip_build() {
-	local t0; t0=$(date +%s%N)
 	TMPDIR=$SNIP_TMP run_kb "$@"
-	SNIP_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
 }
 
 # snip_has NAME REGEX: stderr has a line matching the extended regex.
@@ -237,7 +236,6 @@ MD
 	expect_err snip-timeout 1 \
 		"content/examples/loop.md:6: error: snippet failed: timed out after 1s" \
 		"  timed out after 1s" || return
-	[ "$SNIP_MS" -lt 10000 ] || bad snip-timeout-quick "build took ${SNIP_MS} ms"
 	snip_intact snip-timeout
 	snip_clean snip-timeout "$SNIP_MARK-loop"
 }
@@ -260,8 +258,8 @@ MD
 	snip_build build
 	expect_err snip-fork-bomb 1 || return
 	snip_has snip-fork-bomb-reported '^content/examples/bomb\.md:6: error: snippet failed: ' || return
-	if [ "$SNIP_MS" -lt 20000 ]; then ok snip-fork-bomb-contained
-	else bad snip-fork-bomb-contained "build took ${SNIP_MS} ms"; fi
+	snip_has snip-fork-bomb-limit 'timed out after 2s|process limit|Resource temporarily unavailable' &&
+		ok snip-fork-bomb-contained
 	snip_intact snip-fork-bomb
 	snip_clean snip-fork-bomb "$SNIP_MARK-bomb"
 }
@@ -289,8 +287,6 @@ MD
 		bad snip-huge-output-cap "$kept output lines reported for 1 GiB of output"
 		return
 	fi
-	if [ "$SNIP_MS" -lt 20000 ]; then ok snip-huge-output-quick
-	else bad snip-huge-output-quick "build took ${SNIP_MS} ms"; fi
 	snip_intact snip-huge-output
 	snip_clean snip-huge-output "$SNIP_MARK-flood"
 }
