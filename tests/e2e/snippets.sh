@@ -377,6 +377,43 @@ MD
 	snip_clean snip-write-outside "$SNIP_MARK-escape"
 }
 
+# A snippet that tries to read the project beside its working directory,
+# the user's home and the host's /etc/passwd gets "blocked" for each (the
+# sandbox shows it none of them), and none of those files' text reaches
+# the site or the report, even though the expected output is wrong on
+# purpose for a snippet that could read them.
+case_snip_read_outside() {
+	snip_setup snip-peek
+	local secret=kb-secret-$SNIP_MARK
+	printf '%s\n' "$secret" > "$PWD/peek-secret.txt"
+	mkdir -p "$WORK/home-$SNIP_MARK" && printf '%s\n' "$secret" > "$WORK/home-$SNIP_MARK/secret"
+	snip_entry peek <<MD
+\`\`\`python args=$SNIP_MARK-peek
+for path in ["$PWD/peek-secret.txt", "../peek-secret.txt", "$WORK/home-$SNIP_MARK/secret", "/etc/passwd"]:
+    try:
+        with open(path) as f:
+            print("read", f.readline().strip())
+    except OSError:
+        print("blocked")
+\`\`\`
+\`\`\`output
+blocked
+blocked
+blocked
+blocked
+\`\`\`
+MD
+	HOME=$WORK/home-$SNIP_MARK snip_build build
+	expect_err snip-read-outside 0 || return
+	if grep -rqs -e "$secret" -e 'root:x:0:0' site "$WORK/err"; then
+		bad snip-read-outside-nothing-leaked "a file outside the sandbox reached the site"
+	else
+		ok snip-read-outside-nothing-leaked
+	fi
+	rm -rf "$WORK/home-$SNIP_MARK" "$PWD/peek-secret.txt"
+	snip_clean snip-read-outside "$SNIP_MARK-peek"
+}
+
 case_snip_deadlock() {
 	snip_setup snip-deadlock
 	snip_entry deadlock <<MD
