@@ -6,11 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "build.h"
+#include "cmd.h"
 #include "search.h"
 #include "serve.h"
-
-const char *kb_version(void);
+#include "version.h"
 
 struct command {
 	const char *name;
@@ -50,7 +49,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "--version")) {
-		printf("kb %s\n", kb_version());
+		printf("kb %s\n", KB_VERSION);
 		return 0;
 	}
 	for (size_t i = 0; i < NCOMMANDS; i++)

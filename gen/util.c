@@ -464,6 +464,33 @@ size_t edit_distance(const char *a, const char *b)
 	return d;
 }
 
+char *self_path(void)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	return xstrdup(self);
+}
+
+int cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+int parse_int(const char *s, long min, long max, int *out)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	if (!*s || *end || errno || n < min || n > max)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
 int usage_error(const char *usage, const char *fmt, const char *arg)
 {
 	fputs("kb: ", stderr);

@@ -93,6 +93,15 @@ char *slugify(const char *s);
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t edit_distance(const char *a, const char *b);
 
+/* The running executable's path (from /proc/self/exe), or NULL; caller
+ * frees. */
+char *self_path(void);
+/* The number of online CPU cores, at least 1. */
+int cpu_count(void);
+/* Parses s as a decimal integer in [min, max] into *out. Returns 0, or -1
+ * (and *out untouched) when s is empty, not a number, or out of range. */
+int parse_int(const char *s, long min, long max, int *out);
+
 /* Prints "kb: " and fmt (one %s for arg) then the usage text to stderr,
  * and returns 2, the exit status of a usage error. */
 int usage_error(const char *usage, const char *fmt, const char *arg);

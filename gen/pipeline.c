@@ -1,13 +1,11 @@
 /*
- * build.c - see build.h.
+ * pipeline.c - see pipeline.h.
  */
-#include "build.h"
+#include "pipeline.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +20,7 @@
 
 #include "config.h"
 #include "enrich.h"
+#include "fingerprint.h"
 #include "highlight.h"
 #include "history.h"
 #include "load.h"
@@ -35,27 +34,6 @@
 #ifndef KB_SHARE_DIR
 #define KB_SHARE_DIR "/usr/local/share/kb"
 #endif
-
-#define KB_VERSION "0.1.0"
-
-struct build_opts {
-	const char *out;         /* "site" */
-	int jobs;
-	int strict;
-	int no_cache;
-	int force;               /* rebuild even when nothing changed */
-	int check;               /* kb check: write nothing */
-	int record;
-	int stress;
-	int list_skipped;
-	const char *junit;
-	const char *changed_since;
-	char **errors_out;       /* build_site(): the diagnostics as text */
-	int exiting;             /* the process ends after this run: the site's
-				  * memory is left to the system, which takes it
-				  * back at once, instead of being freed entry by
-				  * entry (tens of milliseconds at 10,000) */
-};
 
 struct state;
 
@@ -136,12 +114,6 @@ static void S_mark(struct state *st, const char *stage)
 	lastcpu = cpu;
 }
 
-static int S_cores(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (int)n : 1;
-}
-
 /* ---- parallel stages ---- */
 
 static void S_parse_one(size_t i, void *arg)
@@ -186,22 +158,11 @@ static void S_merge_per(struct state *st)
 		diag_merge(&st->d, &st->per[i]);
 }
 
-/* The kb executable's path, or NULL; caller frees. */
-static char *S_self_path(void)
-{
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return NULL;
-	self[n] = '\0';
-	return xstrdup(self);
-}
-
 /* path joined to the folder of the kb executable (a source checkout
  * keeps templates/ and node_modules/ there), or NULL; caller frees. */
 static char *S_beside_self(const char *path)
 {
-	char *self = S_self_path();
+	char *self = self_path();
 	if (!self)
 		return NULL;
 	char *dir = path_dirname(self);
@@ -212,98 +173,6 @@ static char *S_beside_self(const char *path)
 }
 
 static char *S_templates_dir(void);
-
-/* ---- the fingerprint of everything a build reads ---- */
-
-static void S_fp_tree(struct buf *b, const char *dir)
-{
-	struct stat sb;
-	if (lstat(dir, &sb) < 0)
-		return;
-	if (!S_ISDIR(sb.st_mode)) {
-		/* Only ever compared with itself: raw bytes, no formatting. */
-		long long stamp[3] = { (long long)sb.st_size, (long long)sb.st_mtim.tv_sec,
-				       (long long)sb.st_mtim.tv_nsec };
-		buf_put(b, dir, strlen(dir) + 1);
-		buf_put(b, stamp, sizeof(stamp));
-		return;
-	}
-	struct strlist names = STRLIST_INIT;
-	DIR *dp = opendir(dir);
-	if (!dp)
-		return;
-	struct dirent *de;
-	while ((de = readdir(dp)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			strlist_push(&names, de->d_name);
-	closedir(dp);
-	strlist_sort(&names);
-	for (size_t i = 0; i < names.n; i++) {
-		char *p = path_join(dir, names.items[i]);
-		S_fp_tree(b, p);
-		free(p);
-	}
-	strlist_release(&names);
-}
-
-static void *S_git_init(void *arg)
-{
-	(void)arg;
-	git_libgit2_init();
-	return NULL;
-}
-
-/* A hash of file names, sizes and times under the inputs, kb's own
- * identity, the options and git HEAD: when it matches the one stored in
- * the site, the site is up to date. Starts libgit2 on the side (it reads
- * the system's certificates, which takes as long as the walk). Caller
- * frees. */
-static char *S_fingerprint(const struct build_opts *o)
-{
-	pthread_t gt;
-	int side = pthread_create(&gt, NULL, S_git_init, NULL) == 0;
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "kb %s %s %s\n", KB_VERSION, __DATE__, __TIME__);
-	char *self = S_self_path();
-	if (self)
-		S_fp_tree(&b, self);
-	free(self);
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	buf_printf(&b, "sde=%s strict=%d\n", sde ? sde : "", o->strict);
-	S_fp_tree(&b, "kb.lua");
-	S_fp_tree(&b, "content");
-	S_fp_tree(&b, "snippets");
-	char *tdir = S_templates_dir();
-	S_fp_tree(&b, tdir);
-	free(tdir);
-	if (side)
-		pthread_join(gt, NULL);
-	else
-		git_libgit2_init();
-	char *head = NULL;
-	if (history_head(&head, ".") == 0 && head) {
-		buf_printf(&b, "head=%s\n", head);
-		free(head);
-	}
-	git_oid oid;
-	git_odb_hash(&oid, b.data, b.len, GIT_OBJECT_BLOB);
-	buf_release(&b);
-	char hex[GIT_OID_HEXSZ + 1];
-	git_oid_tostr(hex, sizeof(hex), &oid);
-	return xstrdup(hex);
-}
-
-static int S_up_to_date(const struct build_opts *o, const char *fp)
-{
-	char *path = path_join(o->out, ".kb-fingerprint"), *old;
-	int same = 0;
-	if (read_file(path, &old, NULL) == 0) {
-		same = !strcmp(old, fp);
-		free(old);
-	}
-	free(path);
-	return same;
-}
 
 /* ---- stages ---- */
 
@@ -756,7 +625,7 @@ static int S_write(struct state *st, const char *fp)
 		S_mark(st, "pagefind");
 	}
 	if (pages >= 0 && !st->o->check && fp) {
-		char *p = path_join(st->target, ".kb-fingerprint");
+		char *p = path_join(st->target, FINGERPRINT_NAME);
 		write_file(p, fp, strlen(fp));
 		free(p);
 	}
@@ -809,7 +678,7 @@ static int S_finish(struct state *st, int rc)
 	return errors || rc < 0 ? 1 : 0;
 }
 
-static int S_run(const struct build_opts *o)
+int pipeline_run(const struct build_opts *o)
 {
 	struct state st;
 	memset(&st, 0, sizeof(st));
@@ -824,8 +693,10 @@ static int S_run(const struct build_opts *o)
 	if (o->check) {
 		git_libgit2_init();
 	} else {
-		fp = S_fingerprint(o);
-		if (!o->force && S_up_to_date(o, fp)) {
+		char *templates = S_templates_dir();
+		fp = fingerprint_compute(templates, o->strict);
+		free(templates);
+		if (!o->force && fingerprint_matches(o->out, fp)) {
 			if (st.tty)
 				fprintf(stderr, "kb: %s is up to date\n", o->out);
 			free(fp);
@@ -859,223 +730,14 @@ static int S_run(const struct build_opts *o)
 	return S_finish(&st, rc);
 }
 
-/* ---- commands ---- */
-
-static const char build_usage[] =
-	"usage: kb build [--out DIR] [--jobs N] [--strict] [--no-cache] [--force]\n"
-	"\n"
-	"Builds the site from content/, snippets/, templates/ and kb.lua into DIR\n"
-	"(default site/). Every C and Python snippet is compiled, run and checked;\n"
-	"results are cached in .kb-cache/. The new site replaces the old one in one\n"
-	"step: on any error the previous site is left as it was.\n"
-	"\n"
-	"  -o, --out DIR    write the site to DIR (default: site)\n"
-	"  -j, --jobs N     run N jobs at once (default: number of cores)\n"
-	"      --strict     snippets whose requires= is not met fail the build\n"
-	"      --no-cache   rerun every snippet\n"
-	"      --force      rebuild even when nothing changed\n"
-	"  -h, --help       show this help\n"
-	"\n"
-	"Exit status: 0 built, 1 content errors, 2 usage error.\n";
-
-static const char check_usage[] =
-	"usage: kb check [--changed-since REF] [--record] [--stress K] [--format junit]\n"
-	"                [--junit FILE] [--list-skipped] [--jobs N] [--strict] [--no-cache]\n"
-	"\n"
-	"Does everything kb build does but write the site: front matter, links,\n"
-	"templates, and every snippet compiled, run and checked.\n"
-	"\n"
-	"      --changed-since REF  check only what changed since REF (and what links to it)\n"
-	"      --record             write actual outputs back into ```output blocks and .out files\n"
-	"      --stress K           run each snippet K times; list those whose output varies\n"
-	"      --format junit       write a JUnit XML report (to --junit FILE, default kb-check.xml)\n"
-	"      --list-skipped       list snippets that are not run (norun, compile) and why\n"
-	"  -j, --jobs N             run N jobs at once (default: number of cores)\n"
-	"      --strict             snippets whose requires= is not met fail\n"
-	"      --no-cache           rerun every snippet\n"
-	"  -h, --help               show this help\n"
-	"\n"
-	"Exit status: 0 all good, 1 errors found, 2 usage error.\n";
-
-static int S_parse_jobs(const char *s, int *out)
-{
-	char *end;
-	long n = strtol(s, &end, 10);
-	if (*end || n < 1 || n > 1024)
-		return -1;
-	*out = (int)n;
-	return 0;
-}
-
-int cmd_build(int argc, char **argv)
-{
-	struct build_opts o;
-	memset(&o, 0, sizeof(o));
-	o.out = "site";
-	o.jobs = S_cores();
-	static const struct option longs[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "no-cache", no_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:j:h", longs, NULL)) != -1) {
-		switch (c) {
-		case 'o': o.out = optarg; break;
-		case 'j':
-			if (S_parse_jobs(optarg, &o.jobs) < 0)
-				return usage_error(build_usage, "--jobs wants a number from 1 to 1024, not '%s'", optarg);
-			break;
-		case 's': o.strict = 1; break;
-		case 'n': o.no_cache = 1; o.force = 1; break;
-		case 'f': o.force = 1; break;
-		case 'h': fputs(build_usage, stdout); return 0;
-		default:
-			return usage_error(build_usage, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error(build_usage, "unexpected argument '%s'", argv[optind]);
-	if (!*o.out)
-		return usage_error(build_usage, "--out wants a folder%s", "");
-	o.exiting = 1;
-	return S_run(&o);
-}
-
 int build_site(const char *out, int jobs, char **errors)
 {
 	struct build_opts o;
 	memset(&o, 0, sizeof(o));
 	o.out = out;
-	o.jobs = jobs > 0 ? jobs : S_cores();
+	o.jobs = jobs > 0 ? jobs : cpu_count();
 	o.errors_out = errors;
 	if (errors)
 		*errors = NULL;
-	return S_run(&o);
-}
-
-int cmd_check(int argc, char **argv)
-{
-	struct build_opts o;
-	memset(&o, 0, sizeof(o));
-	o.out = "site";
-	o.jobs = S_cores();
-	o.check = 1;
-	const char *format = NULL;
-	static const struct option longs[] = {
-		{ "changed-since", required_argument, NULL, 'c' },
-		{ "record", no_argument, NULL, 'r' },
-		{ "stress", required_argument, NULL, 'S' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "junit", required_argument, NULL, 'J' },
-		{ "list-skipped", no_argument, NULL, 'l' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "no-cache", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+j:h", longs, NULL)) != -1) {
-		switch (c) {
-		case 'c': o.changed_since = optarg; break;
-		case 'r': o.record = 1; break;
-		case 'S':
-			if (S_parse_jobs(optarg, &o.stress) < 0)
-				return usage_error(check_usage, "--stress wants a count, not '%s'", optarg);
-			break;
-		case 'F': format = optarg; break;
-		case 'J': o.junit = optarg; break;
-		case 'l': o.list_skipped = 1; break;
-		case 'j':
-			if (S_parse_jobs(optarg, &o.jobs) < 0)
-				return usage_error(check_usage, "--jobs wants a number from 1 to 1024, not '%s'", optarg);
-			break;
-		case 's': o.strict = 1; break;
-		case 'n': o.no_cache = 1; break;
-		case 'h': fputs(check_usage, stdout); return 0;
-		default:
-			return usage_error(check_usage, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error(check_usage, "unexpected argument '%s'", argv[optind]);
-	if (format && strcmp(format, "junit") && strcmp(format, "text"))
-		return usage_error(check_usage, "--format wants 'junit' or 'text', not '%s'", format);
-	if (format && !strcmp(format, "junit") && !o.junit)
-		o.junit = "kb-check.xml";
-	o.exiting = 1;
-	return S_run(&o);
-}
-
-/* ---- kb new ---- */
-
-static const char new_usage[] =
-	"usage: kb new SECTION SLUG\n"
-	"\n"
-	"Creates content/SECTION/SLUG.md with the front matter SECTION takes.\n"
-	"Sections: guides, topics, resources, languages, examples, comparisons.\n";
-
-int cmd_new(int argc, char **argv)
-{
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		fputs(new_usage, stdout);
-		return 0;
-	}
-	if (argc != 3) {
-		fputs(new_usage, stderr);
-		return 2;
-	}
-	const char *section = argv[1], *slug = argv[2];
-	if (!load_section_title(section))
-		return usage_error(new_usage, "unknown section '%s'", section);
-	char *s = slugify(slug);
-	int ok = !strcmp(s, slug);
-	free(s);
-	if (!ok || !*slug)
-		return usage_error(new_usage,
-				     "'%s' is not a slug: use lowercase letters, digits and '-'", slug);
-	char *path = xasprintf("content/%s/%s.md", section, slug);
-	if (access(path, F_OK) == 0) {
-		fprintf(stderr, "kb: %s already exists\n", path);
-		free(path);
-		return 1;
-	}
-	struct buf b = BUF_INIT;
-	buf_puts(&b, "---\ntitle: \nsummary: \ntags: []\nlanguages: []\nsee_also: []\n");
-	if (!strcmp(section, "resources"))
-		buf_puts(&b, "url: https://\nauthors: []\nyear: \nformat: article  # book|article|talk|docs|pep|tutorial|course|tool|paper\n"
-			     "level: beginner  # beginner|intermediate|advanced\nstatus: live  # live|archived|gone\n"
-			     "# archive_url: https://web.archive.org/web/...  (required when archived)\n");
-	const char *label, *key;
-	if (!strcmp(section, "languages"))
-		for (size_t i = 0; (key = load_facet(i, &label)); i++)
-			buf_printf(&b, "%s:   # %s\n", key, label);
-	buf_puts(&b, "---\n\n## Overview\n\n");
-	if (!strcmp(section, "examples"))
-		buf_puts(&b, "```python\nprint(\"hello\")\n```\n```output\nhello\n```\n");
-	int rc = write_file(path, b.data, b.len);
-	buf_release(&b);
-	if (rc < 0) {
-		fprintf(stderr, "kb: cannot write %s: %s\n", path, strerror(errno));
-		free(path);
-		return 1;
-	}
-	printf("%s\n", path);
-	free(path);
-	return 0;
-}
-
-const char *kb_version(void);
-const char *kb_version(void)
-{
-	return KB_VERSION;
+	return pipeline_run(&o);
 }

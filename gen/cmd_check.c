@@ -1,0 +1,87 @@
+/*
+ * cmd_check.c - `kb check`: options, then the pipeline (pipeline.h) with
+ * nothing written.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "pipeline.h"
+#include "util.h"
+
+static const char check_usage[] =
+	"usage: kb check [--changed-since REF] [--record] [--stress K] [--format junit]\n"
+	"                [--junit FILE] [--list-skipped] [--jobs N] [--strict] [--no-cache]\n"
+	"\n"
+	"Does everything kb build does but write the site: front matter, links,\n"
+	"templates, and every snippet compiled, run and checked.\n"
+	"\n"
+	"      --changed-since REF  check only what changed since REF (and what links to it)\n"
+	"      --record             write actual outputs back into ```output blocks and .out files\n"
+	"      --stress K           run each snippet K times; list those whose output varies\n"
+	"      --format junit       write a JUnit XML report (to --junit FILE, default kb-check.xml)\n"
+	"      --list-skipped       list snippets that are not run (norun, compile) and why\n"
+	"  -j, --jobs N             run N jobs at once (default: number of cores)\n"
+	"      --strict             snippets whose requires= is not met fail\n"
+	"      --no-cache           rerun every snippet\n"
+	"  -h, --help               show this help\n"
+	"\n"
+	"Exit status: 0 all good, 1 errors found, 2 usage error.\n";
+
+
+int cmd_check(int argc, char **argv)
+{
+	struct build_opts o;
+	memset(&o, 0, sizeof(o));
+	o.out = "site";
+	o.jobs = cpu_count();
+	o.check = 1;
+	const char *format = NULL;
+	static const struct option longs[] = {
+		{ "changed-since", required_argument, NULL, 'c' },
+		{ "record", no_argument, NULL, 'r' },
+		{ "stress", required_argument, NULL, 'S' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "junit", required_argument, NULL, 'J' },
+		{ "list-skipped", no_argument, NULL, 'l' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "no-cache", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+j:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'c': o.changed_since = optarg; break;
+		case 'r': o.record = 1; break;
+		case 'S':
+			if (parse_int(optarg, 1, 1024, &o.stress) < 0)
+				return usage_error(check_usage, "--stress wants a count, not '%s'", optarg);
+			break;
+		case 'F': format = optarg; break;
+		case 'J': o.junit = optarg; break;
+		case 'l': o.list_skipped = 1; break;
+		case 'j':
+			if (parse_int(optarg, 1, 1024, &o.jobs) < 0)
+				return usage_error(check_usage, "--jobs wants a number from 1 to 1024, not '%s'", optarg);
+			break;
+		case 's': o.strict = 1; break;
+		case 'n': o.no_cache = 1; break;
+		case 'h': fputs(check_usage, stdout); return 0;
+		default:
+			return usage_error(check_usage, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error(check_usage, "unexpected argument '%s'", argv[optind]);
+	if (format && strcmp(format, "junit") && strcmp(format, "text"))
+		return usage_error(check_usage, "--format wants 'junit' or 'text', not '%s'", format);
+	if (format && !strcmp(format, "junit") && !o.junit)
+		o.junit = "kb-check.xml";
+	o.exiting = 1;
+	return pipeline_run(&o);
+}
