@@ -210,38 +210,11 @@ static int S_load(struct state *st, int index)
 	return 0;
 }
 
-/* Adds what git knows of path to the entry's history. */
-static void S_add_history(struct entry *e, const struct history *h, const char *path,
-			  int own)
-{
-	const struct file_history *f = history_get(h, path);
-	if (!f)
-		return;
-	struct entry_history *eh = &e->hist;
-	eh->known = 1;
-	if (own && f->uncommitted)
-		eh->uncommitted = 1;
-	if (!f->last_unknown && f->last_time > eh->last)
-		eh->last = f->last_time;
-	if (!f->first_unknown && f->first_time && (!eh->first || f->first_time < eh->first))
-		eh->first = f->first_time;
-	eh->commits += f->commits;
-	for (size_t i = 0; i < f->contributors.n; i++)
-		if (!strlist_contains(&eh->contributors, f->contributors.items[i]))
-			strlist_push(&eh->contributors, f->contributors.items[i]);
-}
-
 static void S_history(struct state *st)
 {
 	if (history_load(&st->hist, ".", &st->d) < 0 || !st->hist)
 		return;
-	for (size_t i = 0; i < st->site.n; i++) {
-		struct entry *e = st->site.entries[i];
-		S_add_history(e, st->hist, e->path, 1);
-		for (size_t j = 0; j < e->nsnippets; j++)
-			if (e->snippets[j]->file)
-				S_add_history(e, st->hist, e->snippets[j]->file, 0);
-	}
+	enrich_history(&st->site, st->hist);
 }
 
 static void S_collect_snippets(struct state *st, struct snippet ***out, size_t *n)
