@@ -2,6 +2,8 @@
 #
 #   make site     build kb, then the site into site/
 #   make test     unit tests (ASan+UBSan) and end-to-end tests
+#   make regen-golden  rewrite tests/golden/ after an intended page change
+#   make toolchains  Python 3.13-3.15 in a Debian sid root (.kb-toolchains/)
 #   make bench    timings on a generated 10,000-entry corpus
 #   make install  kb, its man page and the built search index
 
@@ -12,6 +14,8 @@ SHAREDIR ?= $(PREFIX)/share/kb
 
 CC      ?= cc
 PKGS     = libcmark-gfm libgit2 lua5.4 yaml-0.1 sqlite3 libmicrohttpd
+# kb links: HTTP(S) requests through libcurl's multi interface.
+PKGS    += libcurl
 # Warnings: -Werror is always on; the set follows Lua's makefile.
 WARN     = -Wall -Wextra -Werror -Wwrite-strings -Wmissing-prototypes \
            -Wstrict-prototypes -Wold-style-definition
@@ -27,7 +31,7 @@ OBJS     = $(SRCS:gen/%.c=build/obj/%.o)
 TESTS    = $(patsubst tests/%.c,build/tests/%,$(wildcard tests/test_*.c))
 TEST_LIBS = $(KB_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
 
-.PHONY: all site test unit e2e browser search-quality bench install clean deps deps-test deps-bench deps-npm
+.PHONY: all site test toolchains unit e2e golden regen-golden browser search-quality ci-workflow bench install clean deps deps-test deps-bench deps-npm
 
 all: kb
 
@@ -53,18 +57,39 @@ kb: $(OBJS)
 site: kb deps-npm
 	./kb build
 
+# Newer Pythons than Debian 12 has, for the snippet runners that use them.
+toolchains:
+	@scripts/toolchains.sh .kb-toolchains/debian-sid
+
 # Unit tests: every tests/test_*.c, linked with every module but main.c,
-# under AddressSanitizer and UndefinedBehaviorSanitizer.
-build/tests/%: tests/%.c $(LIBSRCS) gen/*.h | deps-test
+# under AddressSanitizer and UndefinedBehaviorSanitizer. The modules are
+# compiled once, with the same warnings, into build/libkb-san.a, and each
+# test links against it (it takes only the members it needs).
+SAN_OBJS = $(LIBSRCS:gen/%.c=build/san/%.o)
+build/san/%.o: gen/%.c gen/*.h | deps-test
+	@mkdir -p $(dir $@)
+	$(CC) $(KB_CFLAGS) -O1 -g $(SANITIZE) -c $< -o $@
+build/libkb-san.a: $(SAN_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(SAN_OBJS)
+build/tests/%: tests/%.c build/libkb-san.a gen/*.h | deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(KB_CFLAGS) $(shell pkg-config --cflags cmocka) -O1 -g $(SANITIZE) \
-	    $< $(LIBSRCS) $(TEST_LIBS) -o $@
+	    $< build/libkb-san.a $(TEST_LIBS) -o $@
 
 unit: $(TESTS)
 	@tests/run-unit $(TESTS)
 
 e2e: kb
 	@tests/e2e/run
+
+# Golden files: the pages of tests/e2e/good, byte for byte, against
+# tests/golden/good/ (also a case of tests/e2e/run). After an intended
+# change of the pages, regenerate them and review the diff.
+golden: kb
+	@tests/golden/run
+regen-golden: kb
+	@tests/golden/run --regen
 
 browser: kb deps-npm
 	@tests/browser/run
@@ -75,16 +100,26 @@ search-quality: kb
 	@tests/search-quality build/quality-site/kb-search.sqlite
 
 test: deps-test
+test: toolchains
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory browser
 	@$(MAKE) --no-print-directory search-quality
+	@$(MAKE) --no-print-directory ci-workflow
+
+# The CI recipes' steps (.github/workflows/kb.yml, .gitlab-ci.yml), run
+# here as written in a fresh clone.
+ci-workflow: kb
+	@tests/ci-workflow
 
 # Timings on generated corpora; figures are printed and written to
 # build/bench.json. No pass/fail on speed: read them on an idle machine.
+# BENCH_ARGS adds options, e.g. the multi-toolchain snippet figures:
+#   make bench BENCH_ARGS="--matrix-config kb.lua --matrix-toolchains 4"
 BENCH_CORPUS = build/bench-corpus
+BENCH_ARGS =
 bench: kb deps-bench deps-npm
-	tests/bench/run --entries 10000 --snippets 200
+	tests/bench/run --entries 10000 --snippets 200 $(BENCH_ARGS)
 	rm -rf $(BENCH_CORPUS) && tests/bench/make-corpus 10000 $(BENCH_CORPUS) >/dev/null
 	cd $(BENCH_CORPUS) && ../../kb build
 	tests/bench/search-bench $(BENCH_CORPUS)
@@ -95,7 +130,10 @@ install: kb
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(SHAREDIR)
 	install -m 755 kb $(DESTDIR)$(BINDIR)/kb
 	install -m 644 kb.1 $(DESTDIR)$(MANDIR)/man1/kb.1
-	cp -R templates $(DESTDIR)$(SHAREDIR)/
+	cp -R templates init $(DESTDIR)$(SHAREDIR)/
+	mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 644 completions/kb.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/kb
+	install -m 644 completions/_kb $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_kb
 	if [ -f site/kb-search.sqlite ]; then install -m 644 site/kb-search.sqlite $(DESTDIR)$(SHAREDIR)/; fi
 
 clean:

@@ -18,7 +18,23 @@ runners = {
   },
   python = {
     ext = ".py",
-    run = { "python3", "-X", "dev", "{src}", "{args}" },
-    version = { "python3", "--version" },
+    run = { "{python}", "-X", "dev", "{src}", "{args}" },
+    version = { "{python}", "--version" },
+    -- Every Python snippet runs on each of these that requires= allows.
+    -- "{python}" above is the toolchain's `python`; `root` is the root
+    -- filesystem it runs in (`make toolchains` creates this one). One
+    -- line per toolchain; those not installed are reported, not run.
+    toolchains = {
+      { name = "Python 3.11", python = "/usr/bin/python3" },
+      { name = "Python 3.13", python = "/usr/bin/python3.13", root = ".kb-toolchains/debian-sid" },
+      { name = "Python 3.14", python = "/usr/bin/python3.14", root = ".kb-toolchains/debian-sid" },
+      { name = "Python 3.15", python = "/usr/bin/python3.15", root = ".kb-toolchains/debian-sid" },
+      -- free-threaded builds, used where one is installed
+      { name = "Python 3.13t", python = "/usr/bin/python3.13t", root = ".kb-toolchains/debian-sid" },
+      { name = "Python 3.14t", python = "/usr/bin/python3.14t", root = ".kb-toolchains/debian-sid" },
+    },
   },
 }
+
+-- How `kb links` checks URLs (see `man ./kb.1`); these are the defaults.
+-- links = { skip = {}, allow = {}, ttl_days = 7, per_host = 2, timeout = 10 }

@@ -31,6 +31,7 @@ int cmd_build(int argc, char **argv)
 {
 	struct build_opts o;
 	memset(&o, 0, sizeof(o));
+	o.stale = -1;
 	o.out = "site";
 	o.jobs = cpu_count();
 	static const struct option longs[] = {

@@ -73,6 +73,7 @@ char *fingerprint_compute(const char *templates, int strict)
 	S_fp_tree(&b, "kb.lua");
 	S_fp_tree(&b, "content");
 	S_fp_tree(&b, "snippets");
+	S_fp_tree(&b, ".kb-cache/links"); /* pages show when links were checked */
 	S_fp_tree(&b, templates);
 	if (side)
 		pthread_join(gt, NULL);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <yaml.h>
 
 #include "markdown.h"
@@ -41,6 +42,7 @@ static const struct keydef common_keys[] = {
 	{ "tags", F_LIST, 0, NULL },
 	{ "languages", F_LIST, 0, NULL },
 	{ "see_also", F_LIST, 0, NULL },
+	{ "checked", F_STR, 0, NULL },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -266,6 +268,23 @@ static void S_section_value(struct fm *fm, struct entry *e,
 	e->nfields++;
 }
 
+int load_valid_date(const char *s, time_t now)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	const char *end = strptime(s, "%Y-%m-%d", &tm);
+	if (!end || *end || strlen(s) != 10)
+		return 0;
+	int mday = tm.tm_mday, mon = tm.tm_mon;
+	time_t t = timegm(&tm); /* normalises 2026-02-30 to March */
+	if (t == (time_t)-1 || tm.tm_mday != mday || tm.tm_mon != mon)
+		return 0;
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde && *sde)
+		now = (time_t)strtoll(sde, NULL, 10);
+	return t <= now + 86400; /* today, in any time zone */
+}
+
 static void S_common_value(struct fm *fm, struct entry *e, const char *key,
 			   yaml_node_t *n)
 {
@@ -276,6 +295,18 @@ static void S_common_value(struct fm *fm, struct entry *e, const char *key,
 	} else if (!strcmp(key, "see_also")) {
 		e->see_also_line = FM_LINE(n->start_mark);
 		S_want_list(fm, key, n, &e->see_also);
+	} else if (!strcmp(key, "checked")) {
+		const char *v = S_want_scalar(fm, key, n);
+		if (!v)
+			return;
+		if (!load_valid_date(v, time(NULL))) {
+			diag_add(fm->d, DIAG_ERROR, fm->path, FM_LINE(n->start_mark),
+				 FM_COL(n->start_mark),
+				 "'checked' must be a past date like 2026-12-07 (YYYY-MM-DD), not '%s'", v);
+			return;
+		}
+		free(e->checked);
+		e->checked = xstrdup(v);
 	} else {
 		const char *v = S_want_scalar(fm, key, n);
 		if (!v)
@@ -510,6 +541,7 @@ void entry_free(struct entry *e)
 	free(e->id);
 	free(e->title);
 	free(e->summary);
+	free(e->checked);
 	strlist_release(&e->tags);
 	strlist_release(&e->languages);
 	strlist_release(&e->see_also);

@@ -10,6 +10,8 @@
 #ifndef KB_LOAD_H
 #define KB_LOAD_H
 
+#include <time.h>
+
 #include "util.h"
 
 struct snippet;
@@ -61,6 +63,8 @@ struct entry {
 	char *id;          /* "gil" */
 	char *title;
 	char *summary;
+	char *checked;          /* checked: "YYYY-MM-DD", the day a person last
+				  * verified the facts against sources; or NULL */
 	struct strlist tags;
 	struct strlist languages;
 	struct strlist see_also;
@@ -122,6 +126,10 @@ const char *load_section_title(const char *name);
 const char *load_facet(size_t i, const char **label);
 /* Field value of an entry, or NULL. */
 const struct field *entry_field(const struct entry *e, const char *key);
+
+/* 1 if s is a real date "YYYY-MM-DD" no later than now (or than
+ * SOURCE_DATE_EPOCH when set), else 0. */
+int load_valid_date(const char *s, time_t now);
 /* Entry by id, or NULL. */
 struct entry *site_find(const struct site *s, const char *id);
 /* Entry by source path ("content/topics/gil.md"), or NULL. */

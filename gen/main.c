@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_links.h"
+#include "init.h"
 #include "search.h"
 #include "serve.h"
 #include "version.h"
@@ -17,12 +19,19 @@ struct command {
 	const char *help;
 };
 
+const char *kb_version(void)
+{
+	return KB_VERSION;
+}
+
 static const struct command commands[] = {
 	{ "build", cmd_build, "build the site from content/ into site/" },
 	{ "check", cmd_check, "verify entries, links and snippets; write nothing" },
 	{ "search", cmd_search, "search the built site from the terminal" },
 	{ "serve", cmd_serve, "preview the site on 127.0.0.1 with live reload" },
 	{ "new", cmd_new, "create an entry with its section's front matter" },
+	{ "init", cmd_init, "start a new knowledge base in an empty folder" },
+	{ "links", cmd_links, "check every external URL of the site (needs network)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -367,8 +367,28 @@ static void S_lang_of(const char *info, char *lang, size_t size)
  * placeholder; a following ```output block of a snippet is removed (the
  * snippet shows its verified output); *next_code is cleared when it was
  * that output block. e->codes and e->snippets have room for it. */
+/* The version-qualified ```output blocks right after snippet s (at n),
+ * ```output python>=3.14, are s's; the code blocks after n are
+ * next_code[0..nnext), cleared when taken. */
+static void S_more_outputs(struct entry *e, struct snippet *s, cmark_node *n,
+			   cmark_node **next_code, size_t nnext, struct diags *d)
+{
+	for (cmark_node *m = cmark_node_next(n); m && cmark_node_get_type(m) == CMARK_NODE_CODE_BLOCK;) {
+		cmark_node *after = cmark_node_next(m);
+		const char *mi = cmark_node_get_fence_info(m);
+		if (snippet_add_output(s, mi, cmark_node_get_literal(m), S_file_line(e, m),
+				       S_end_line(e, m), d) != 1)
+			break;
+		for (size_t i = 0; i < nnext; i++)
+			if (next_code[i] == m)
+				next_code[i] = NULL;
+		cmark_node_unlink(m);
+		m = after;
+	}
+}
+
 static void S_code_block(struct entry *e, cmark_node *n, cmark_node **next_code,
-			 const struct config *cfg, struct diags *d)
+			 size_t nnext, const struct config *cfg, struct diags *d)
 {
 	const char *info = cmark_node_get_fence_info(n);
 	const char *code = cmark_node_get_literal(n);
@@ -394,15 +414,20 @@ static void S_code_block(struct entry *e, cmark_node *n, cmark_node **next_code,
 				out_end = S_end_line(e, next);
 			}
 		}
+		if (outn && strcmp(cmark_node_get_fence_info(outn), "output")) {
+			outn = NULL; /* ```output python>=3.14: taken below */
+			out = NULL;
+		}
 		s = snippet_parse(e->path, S_file_line(e, n), S_end_line(e, n), info,
 				  code ? code : "", out, out_line, out_end, cfg, d);
 		if (s) {
 			e->snippets[e->nsnippets++] = s;
 			if (outn) {
-				if (*next_code == outn)
+				if (nnext && *next_code == outn)
 					*next_code = NULL;
 				cmark_node_unlink(outn);
 			}
+			S_more_outputs(e, s, n, next_code, nnext, d);
 		}
 	}
 	struct code_block *cb = &e->codes[e->ncodes];
@@ -577,8 +602,7 @@ void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
 	e->snippets = S_room(e->snippets, e->nsnippets, f.nc, sizeof(*e->snippets));
 	for (size_t i = 0; i < f.nc; i++)
 		if (f.codes[i])
-			S_code_block(e, f.codes[i], i + 1 < f.nc ? &f.codes[i + 1] : &f.codes[i],
-				     cfg, d);
+			S_code_block(e, f.codes[i], &f.codes[i + 1], f.nc - i - 1, cfg, d);
 	e->headings = S_room(e->headings, e->nheadings, f.nh, sizeof(*e->headings));
 	for (size_t i = 0; i < f.nh; i++)
 		S_anchor_heading(e, f.heads[i].node, plain.data + f.heads[i].from,
@@ -598,6 +622,31 @@ void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
 	free(e->text);
 	e->text = NULL;
 	e->body = "";
+}
+
+void markdown_external_links(const struct entry *e,
+			     void (*fn)(const char *url, int line, int col, void *payload),
+			     void *payload)
+{
+	cmark_parser *p = cmark_parser_new_with_mem(CMARK_OPT_FOOTNOTES, &S_arena_mem);
+	for (cmark_llist *l = S_exts; l; l = l->next)
+		cmark_parser_attach_syntax_extension(p, l->data);
+	cmark_parser_feed(p, e->body, strlen(e->body));
+	pthread_mutex_lock(&inline_lock); /* as in markdown_parse() */
+	cmark_node *doc = cmark_parser_finish(p);
+	pthread_mutex_unlock(&inline_lock);
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(n);
+		const char *url;
+		if (ev == CMARK_EVENT_ENTER && (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE) &&
+		    (url = cmark_node_get_url(n)) && S_has_scheme(url))
+			fn(url, S_file_line(e, n), cmark_node_get_start_column(n), payload);
+	}
+	cmark_iter_free(it);
+	S_arena_release();
 }
 
 /* ---- finish ---- */

@@ -39,6 +39,17 @@ void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d);
  */
 void markdown_link(struct entry *e, const struct site *s, struct diags *d);
 
+/*
+ * Calls fn(url, line, col, payload) for every link and image of e->body
+ * whose target has a URL scheme ("https:", "mailto:", ...), bare
+ * autolinks included, at its file line and column, in document order.
+ * Parses the body as markdown_parse() does; call it before, while
+ * e->body is still there (kb links). Thread-safe as markdown_parse() is.
+ */
+void markdown_external_links(const struct entry *e,
+			     void (*fn)(const char *url, int line, int col, void *payload),
+			     void *payload);
+
 /* Queues every code block of e for highlighting. */
 void markdown_highlight_queue(const struct entry *e, struct highlighter *hl);
 

@@ -18,6 +18,7 @@
 
 #include <git2.h>
 
+#include "annotate.h"
 #include "config.h"
 #include "enrich.h"
 #include "fingerprint.h"
@@ -28,6 +29,7 @@
 #include "output.h"
 #include "render.h"
 #include "search.h"
+#include "shard.h"
 #include "snippet.h"
 #include "verify.h"
 
@@ -64,6 +66,8 @@ struct state {
 	char *parsed;            /* entry i is parsed (atomic), for the index thread */
 	pthread_mutex_t parsed_lock;
 	pthread_cond_t parsed_cond;
+	int verified;            /* snippets verified (atomic): the index thread
+				  * waits for it, to record the versions */
 	int tty;
 	double t0;
 };
@@ -319,14 +323,43 @@ static void S_filter_diags(struct state *st)
 	st->d.n = k;
 }
 
+/* kb check --stale DAYS: every entry whose checked: date is missing or
+ * more than DAYS days before the build date, as a warning (an error under
+ * --strict), at the entry's first line. */
+static void S_stale(struct state *st)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t now = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+	enum diag_level level = st->o->strict ? DIAG_ERROR : DIAG_WARNING;
+	for (size_t i = 0; i < st->site.n; i++) {
+		const struct entry *e = st->site.entries[i];
+		if (!e->checked) {
+			diag_add(&st->d, level, e->path, 1, 1,
+				 "stale: no 'checked:' date (the day its facts were last verified)");
+			continue;
+		}
+		struct tm tm;
+		memset(&tm, 0, sizeof(tm));
+		strptime(e->checked, "%Y-%m-%d", &tm);
+		long days = (long)((now - timegm(&tm)) / 86400);
+		if (days > st->o->stale)
+			diag_add(&st->d, level, e->path, 1, 1,
+				 "stale: facts last checked %s, %ld days ago (more than %d)",
+				 e->checked, days, st->o->stale);
+	}
+}
+
 static int S_verify(struct state *st)
 {
 	struct snippet **v;
 	size_t n;
 	S_collect_snippets(st, &v, &n);
+	if (st->o->shards)
+		n = shard_filter(v, n, st->o->shard, st->o->shards);
 	int rc = 0;
-	if (st->o->list_skipped) {
-		snippet_list_skipped(v, n, stdout);
+	if (st->o->list) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s:%d: %s\n", v[i]->entry_path, v[i]->line, v[i]->lang);
 		free(v);
 		return 0;
 	}
@@ -356,6 +389,8 @@ static int S_verify(struct state *st)
 	}
 	if (st->o->junit && verify_write_junit(v, n, st->o->junit, &st->d) < 0)
 		rc = -1;
+	if (st->o->list_skipped) /* after the run: skips depend on the toolchains */
+		snippet_list_skipped(v, n, stdout);
 	free(v);
 	return rc;
 }
@@ -405,6 +440,32 @@ static void S_join_words(struct buf *b, const struct strlist *l)
 	}
 }
 
+/* The toolchains the snippets of e were verified on, each once, in order
+ * of first appearance, ", " separated. Caller frees. */
+static char *S_verified_on(const struct entry *e)
+{
+	struct strlist seen = STRLIST_INIT;
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < e->nsnippets; i++) {
+		char *v = snippet_versions(e->snippets[i]);
+		for (char *w = v, *next; w && *w; w = next) {
+			next = strstr(w, ", ");
+			if (next)
+				*next = '\0', next += 2;
+			int dup = 0;
+			for (size_t k = 0; k < seen.n && !dup; k++)
+				dup = !strcmp(seen.items[k], w);
+			if (dup)
+				continue;
+			strlist_push(&seen, w);
+			buf_printf(&b, "%s%s", b.len ? ", " : "", w);
+		}
+		free(v);
+	}
+	strlist_release(&seen);
+	return buf_detach(&b);
+}
+
 static int S_index(struct state *st, const char *dir, struct diags *d)
 {
 	char *path = path_join(dir, SEARCH_INDEX_NAME), *err = NULL;
@@ -416,11 +477,14 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 		struct buf tags = BUF_INIT, langs = BUF_INIT;
 		S_join_words(&tags, &e->tags);
 		S_join_words(&langs, &e->languages);
+		char *verified = S_verified_on(e);
 		struct search_doc doc = {
 			e->title, e->summary, tags.data, langs.data, e->section,
 			e->plain ? e->plain : "", e->url, e->path,
 		};
+		search_index_set_verified(ix, verified);
 		rc = search_index_add(ix, &doc);
+		free(verified);
 		buf_release(&tags);
 		buf_release(&langs);
 		/* Nothing else reads it: its memory goes to the pages. */
@@ -440,9 +504,23 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 }
 
 /* The search index is written by its own thread while pages render. */
+/* The index records the toolchains each page's snippets were verified
+ * on: its thread waits for the verification (or the end of the run). */
+static void S_verified_done(struct state *st)
+{
+	pthread_mutex_lock(&st->parsed_lock);
+	__atomic_store_n(&st->verified, 1, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&st->parsed_cond);
+	pthread_mutex_unlock(&st->parsed_lock);
+}
+
 static void *S_index_thread(void *arg)
 {
 	struct index_job *j = arg;
+	pthread_mutex_lock(&j->st->parsed_lock);
+	while (!__atomic_load_n(&j->st->verified, __ATOMIC_ACQUIRE))
+		pthread_cond_wait(&j->st->parsed_cond, &j->st->parsed_lock);
+	pthread_mutex_unlock(&j->st->parsed_lock);
 	j->rc = S_index(j->st, j->dir, &j->d);
 	return NULL;
 }
@@ -487,6 +565,7 @@ static int S_start_index(struct state *st)
 static int S_join_index(struct state *st)
 {
 	if (st->indexing) {
+		S_verified_done(st);
 		pthread_join(st->ith, NULL);
 		st->indexing = 0;
 		diag_merge(&st->d, &st->ij.d);
@@ -616,7 +695,10 @@ static int S_finish(struct state *st, int rc)
 {
 	if (st->tty && st->d.n)
 		fputs("\r\033[K", stderr);
-	diag_print(&st->d, stderr);
+	if (st->o->annotate)
+		annotate_print(&st->d, st->o->annotate, stdout);
+	else
+		diag_print(&st->d, stderr);
 	if (st->o->errors_out && st->d.n) {
 		struct buf text = BUF_INIT;
 		for (size_t i = 0; i < st->d.n; i++) {
@@ -686,11 +768,14 @@ int pipeline_run(const struct build_opts *o)
 		free(fp);
 		return S_finish(&st, rc);
 	}
+	if (rc == 0 && o->stale >= 0)
+		S_stale(&st);
 	if (rc == 0) {
 		S_history(&st);
 		S_mark(&st, "history");
 		if (S_verify(&st) < 0)
 			rc = -1;
+		S_verified_done(&st);
 		S_mark(&st, "verify");
 	}
 	if (rc == 0 && writes && (!st.d.errors || o->check))
@@ -707,6 +792,7 @@ int build_site(const char *out, int jobs, char **errors)
 {
 	struct build_opts o;
 	memset(&o, 0, sizeof(o));
+	o.stale = -1;
 	o.out = out;
 	o.jobs = jobs > 0 ? jobs : cpu_count();
 	o.errors_out = errors;

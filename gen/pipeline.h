@@ -22,8 +22,13 @@ struct build_opts {
 	int record;
 	int stress;
 	int list_skipped;
+	int list;                /* --list: print the snippets to check, run none */
+	int stale;               /* --stale DAYS: report entries not checked
+				  * within DAYS days; -1 when not asked */
 	const char *junit;
 	const char *changed_since;
+	unsigned shard, shards;  /* --shard I/N: only shard I of N (0/0: all) */
+	int annotate;            /* --format github|gitlab: enum annotate_format */
 	char **errors_out;       /* build_site(): the diagnostics as text */
 	int exiting;             /* the process ends after this run: the site's
 				  * memory is left to the system, which takes it

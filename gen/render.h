@@ -11,9 +11,11 @@
  * templates/static/ to static/. URLs are relative, so the site works from
  * file:// and under any path.
  *
- * Templates see two tables: `site` (title, sections, tags, entries,
- * languages, facets, ...) and `page` (kind, url, title, entry, body, toc,
- * section, tag). gen/README.md documents their fields.
+ * Templates see two tables: `site` (title, description, base_url, date,
+ * entries, sections, section, tags, recent, facets) and `page` (kind,
+ * url, title, canonical; entry, description, body, toc and section on an
+ * entry's page; section or tag on theirs). templates/README.md documents
+ * every field, and tests/test_render.c checks them.
  */
 #ifndef KB_RENDER_H
 #define KB_RENDER_H

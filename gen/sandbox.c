@@ -3,26 +3,30 @@
  *
  * Processes of one run:
  *
- *   kb thread in sandbox_run()   feeds stdin, drains stdout/stderr, enforces
- *     |                          the wall-clock and resident limits, reaps
- *     +- init                    pid 1 of the new PID namespace when there is
- *          |                     one: sets up the mounts, starts the command,
- *          |                     reaps orphans, reports the command's wait
- *          |                     status on the report pipe, then exits (and
- *          |                     the kernel kills what is left)
- *          +- command            rlimits, unprivileged uid, no capability,
- *                                no_new_privs, then execve()
+ *   kb thread in sandbox_run()   feeds stdin, drains stdout/stderr, reads
+ *     |                          bwrap's status, enforces the wall-clock
+ *     |                          and resident limits, reaps
+ *     +- bwrap                   started by a child of kb that set the
+ *          |                     rlimits, took the run's uid (as root) or a
+ *          |                     user namespace of its own (otherwise) and
+ *          |                     no_new_privs; bwrap makes the namespaces
+ *          |                     and the filesystem, waits, reports
+ *          +- bwrap's init       pid 1 of the new PID namespace: reaps, and
+ *               |                its end takes the whole namespace with it
+ *               +- command
  *
- * init and the command are made with the raw clone(2) system call, which
- * behaves as fork() without glibc's fork handlers. kb is multithreaded, so
- * until execve() the children only make system calls: no malloc, no stdio,
- * and no glibc setuid()/setgroups(), which would try to signal kb's other
- * threads (they do not exist in the child) and hang.
+ * The child of kb is made with the raw clone(2) system call, which behaves
+ * as fork() without glibc's fork handlers. kb is multithreaded, so until
+ * execve() the child only makes system calls: no malloc, no stdio, and no
+ * glibc setuid()/setgroups(), which would try to signal kb's other threads
+ * (they do not exist in the child) and hang.
  *
- * Report pipe protocol: fixed-size struct S_msg records (atomic, smaller
- * than PIPE_BUF), written by init and by the command before execve (the
- * descriptor is close-on-exec, so the snippet never holds it). Its end of
- * file tells kb that init has exited.
+ * bwrap writes JSON records on the status pipe (--json-status-fd): one
+ * with "child-pid" (the host pid of its init) when the namespaces exist,
+ * one with "exit-code" when the command has ended. The pipe's end of file
+ * tells kb that bwrap has exited. A run whose status has no "exit-code"
+ * never started the command: its stderr holds bwrap's reason. If the child
+ * of kb fails before execve(), it writes "kb-step=N errno=E" there.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -32,7 +36,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -41,7 +45,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -54,64 +57,58 @@
 #include "util.h"
 
 #define S_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
-#define S_MAX_COVERS 16
+#define S_MAX_FDS 32          /* descriptors handed to bwrap to bind */
 #define S_MAX_LIMITS 8
 #define S_WATCH_INTERVAL 0.1  /* seconds between resident-memory checks */
 #define S_SCRATCH (256 * 1024)
+#define S_TMPFS_SIZE "67108864" /* bytes of each private tmpfs */
+#define S_FIRST_FD 4          /* 0-2 stdio, 3 the status pipe */
 
-enum { S_MODE_PLAIN, S_MODE_ROOT, S_MODE_USERNS };
-
-/* Records on the report pipe. */
-enum { S_MSG_SETUP = 1, S_MSG_EXEC, S_MSG_STARTED, S_MSG_EXIT };
-struct S_msg {
-	int kind;
-	int a; /* SETUP: step; STARTED: command pid; EXIT: wait status */
-	int b; /* SETUP, EXEC: errno */
+/* Entries of the root's etc/ bound into the sandbox (those that exist),
+ * besides every etc/python3* directory: what the dynamic linker, the
+ * compilers (alternatives) and Python read. */
+static const char *const S_etc[] = {
+	"ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives",
+	"localtime", "os-release", "debian_version", NULL
+};
+/* Top-level directories that are symlinks into usr/ on a merged-/usr
+ * system; each becomes a symlink when usr/ has it. */
+static const char *const S_usr_links[] = {
+	"bin", "sbin", "lib", "lib64", "lib32", "libx32", NULL
 };
 
-/* Setup steps, named in error messages. */
+/* Steps of the child of kb, named in error messages. */
 enum {
-	S_STEP_PRIVATE, S_STEP_COVER, S_STEP_BIND, S_STEP_RDONLY, S_STEP_RW,
-	S_STEP_FORK, S_STEP_CHDIR, S_STEP_RLIMIT, S_STEP_SETGROUPS,
-	S_STEP_SETGID, S_STEP_SETUID, S_STEP_CAPS, S_STEP_NNP, S_STEP_COUNT
+	S_STEP_RLIMIT = 1, S_STEP_CHOWN, S_STEP_SETGROUPS, S_STEP_SETGID,
+	S_STEP_SETUID, S_STEP_USERNS, S_STEP_NNP, S_STEP_EXEC, S_STEP_COUNT
 };
 static const char *const S_step_names[S_STEP_COUNT] = {
-	"make mounts private", "cover an unsearchable directory",
-	"bind the working directory", "remount read-only",
-	"make the working directory writable", "fork", "chdir", "setrlimit",
-	"setgroups", "setgid", "setuid", "drop capabilities", "no_new_privs",
+	"", "setrlimit", "chown the working directory", "setgroups", "setgid",
+	"setuid", "make a user namespace", "no_new_privs", "start bwrap",
 };
 
-/* An unsearchable directory covered with a tmpfs into which one of its
- * entries is bound back (see sandbox.h). */
-struct S_cover {
-	char *dir;  /* owned */
-	char *path; /* dir/name; owned */
-	int is_dir;
-};
-
-/* Everything init and the command need, prepared before clone(). */
+/* Everything the child of kb needs, prepared before clone(). */
 struct S_child {
-	int mode;
-	int ns;                 /* CLONE_NEW* flags of the run */
-	const char *exe;        /* resolved path of argv[0] */
-	char *const *argv;
+	int root_mode;          /* kb is root: take a dedicated uid */
+	const char *bwrap;
+	char *const *argv;      /* bwrap's arguments */
 	char *const *envp;
-	const char *dir;
-	struct S_cover covers[S_MAX_COVERS];
-	size_t ncovers;
+	int fds[S_MAX_FDS];     /* become S_FIRST_FD... in the child */
+	size_t nfds;
+	int dir_fd;             /* index in fds of the working directory */
+	char uid_map[32], gid_map[32];
 	struct { int res; struct rlimit rl; } limits[S_MAX_LIMITS];
 	size_t nlimits;
-	int in_r, out_w, err_w, rep_w, sync_r;
+	int in_r, out_w, err_w, st_w;
 };
 
 /* ---- probe ---- */
 
 static pthread_once_t S_once = PTHREAD_ONCE_INIT;
-static int S_mode;
-static int S_nsflags;
-static unsigned S_feat;
-static char S_warning[640];
+static char *S_bwrap;          /* path of bwrap, or NULL */
+static int S_ok;               /* a trial run worked */
+static int S_root;
+static char S_warning[512];
 
 static pid_t S_clone(int flags)
 {
@@ -119,85 +116,62 @@ static pid_t S_clone(int flags)
 			      NULL, NULL, NULL, NULL);
 }
 
-static int S_setattr(const char *path, unsigned flags, uint64_t set,
-		     uint64_t clr)
-{
-	struct mount_attr a;
-	memset(&a, 0, sizeof a);
-	a.attr_set = set;
-	a.attr_clr = clr;
-	return (int)syscall(SYS_mount_setattr, AT_FDCWD, path, flags, &a,
-			    sizeof a);
-}
+static int S_run_internal(const char *const *argv, const char *dir,
+			  const char *const *env, const char *stdin_data,
+			  size_t stdin_len, const struct sandbox_limits *lim,
+			  struct sandbox_result *res, char **errmsg);
 
-/* Can a child get these namespaces (and, with a mount namespace, make the
- * tree private and read-only)? 0 if so, -1 if not. */
-static int S_try(int flags)
+static char *S_find_bwrap(void)
 {
-	pid_t pid = S_clone(flags);
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if ((flags & CLONE_NEWNS) &&
-		    (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-		     S_setattr("/", AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) < 0))
-			_exit(1);
-		_exit(0);
+	if (access("/usr/bin/bwrap", X_OK) == 0)
+		return xstrdup("/usr/bin/bwrap");
+	const char *path = getenv("PATH");
+	while (path && *path) {
+		size_t n = strcspn(path, ":");
+		char *dir = xstrndup(path, n);
+		char *cand = dir[0] == '/' ? path_join(dir, "bwrap") : NULL;
+		free(dir);
+		if (cand && access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+		path += n + (path[n] == ':');
 	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
-
-static void S_warn(const char *msg)
-{
-	size_t len = strlen(S_warning);
-	snprintf(S_warning + len, sizeof S_warning - len, "%s%s",
-		 len ? "; " : "", msg);
+	return NULL;
 }
 
 static void S_probe_once(void)
 {
-	static const int wanted[] = { CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWNS,
-				      CLONE_NEWIPC };
-	int all = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC;
-	int root = geteuid() == 0;
-	int base = root ? 0 : CLONE_NEWUSER;
-	int flags = 0;
-
-	if (!root && S_try(CLONE_NEWUSER) < 0)
-		base = -1;
-	if (base >= 0 && S_try(base | all) == 0) {
-		flags = all;
-	} else if (base >= 0) {
-		for (size_t i = 0; i < sizeof wanted / sizeof *wanted; i++)
-			if (S_try(base | wanted[i]) == 0)
-				flags |= wanted[i];
+	S_root = geteuid() == 0;
+	S_bwrap = S_find_bwrap();
+	if (!S_bwrap) {
+		snprintf(S_warning, sizeof S_warning, "bubblewrap is not "
+			 "installed (no bwrap in /usr/bin or PATH): snippets "
+			 "cannot run; install the Debian package bubblewrap");
+		return;
 	}
-	S_mode = root ? S_MODE_ROOT : base >= 0 ? S_MODE_USERNS : S_MODE_PLAIN;
-	S_nsflags = flags | (S_mode == S_MODE_USERNS ? CLONE_NEWUSER : 0);
-	S_feat = (flags & CLONE_NEWPID ? SANDBOX_PID : 0) |
-		 (flags & CLONE_NEWNET ? SANDBOX_NET : 0) |
-		 (flags & CLONE_NEWNS ? SANDBOX_MOUNT : 0) |
-		 (flags & CLONE_NEWIPC ? SANDBOX_IPC : 0) |
-		 (S_mode == S_MODE_USERNS ? SANDBOX_USER : 0) |
-		 (S_mode == S_MODE_ROOT ? SANDBOX_UID : 0);
-
-	if (S_mode == S_MODE_PLAIN)
-		S_warn("no user namespace: snippets run as kb's own user, "
-		       "and the process limit counts all of its processes");
-	if (!(flags & CLONE_NEWNET))
-		S_warn("no network namespace: snippets can reach the network");
-	if (!(flags & CLONE_NEWPID))
-		S_warn(root ? "no PID namespace: leftover processes are "
-			      "killed by process group and by uid"
-			    : "no PID namespace: if kb itself is killed, a "
-			      "snippet's background processes may outlive it");
-	if (!(flags & CLONE_NEWNS))
-		S_warn("no private read-only filesystem: snippets can write "
-		       "wherever their user can, /tmp included");
+	/* A trial run: user namespaces may be refused (sysctl, AppArmor). */
+	char *dir = sandbox_mkdtemp();
+	if (!dir) {
+		snprintf(S_warning, sizeof S_warning, "cannot make a sandbox "
+			 "directory: %s: snippets cannot run", strerror(errno));
+		return;
+	}
+	const char *argv[] = { "true", NULL };
+	struct sandbox_result res;
+	char *why = NULL;
+	S_ok = 1;
+	if (S_run_internal(argv, dir, NULL, NULL, 0, NULL, &res, &why) < 0 ||
+	    !res.exited || res.status != 0) {
+		S_ok = 0;
+		snprintf(S_warning, sizeof S_warning, "%s cannot make a "
+			 "sandbox here (%s): snippets cannot run", S_bwrap,
+			 why ? why : res.err[0] ? res.err : "it failed");
+		S_warning[strcspn(S_warning, "\n")] = '\0';
+	}
+	free(why);
+	sandbox_result_release(&res);
+	remove_tree(dir);
+	free(dir);
 }
 
 const char *sandbox_probe(void)
@@ -209,7 +183,10 @@ const char *sandbox_probe(void)
 unsigned sandbox_features(void)
 {
 	pthread_once(&S_once, S_probe_once);
-	return S_feat;
+	if (!S_ok)
+		return 0;
+	return SANDBOX_PID | SANDBOX_NET | SANDBOX_MOUNT | SANDBOX_IPC |
+	       (S_root ? SANDBOX_UID : SANDBOX_USER);
 }
 
 void sandbox_limits_default(struct sandbox_limits *lim)
@@ -222,6 +199,7 @@ void sandbox_limits_default(struct sandbox_limits *lim)
 	lim->open_files = 256;
 	lim->processes = 256;
 	lim->output_cap = 64 * 1024;
+	lim->root = NULL;
 }
 
 char *sandbox_mkdtemp(void)
@@ -247,19 +225,31 @@ void sandbox_result_release(struct sandbox_result *res)
 	res->out_len = res->err_len = 0;
 }
 
-/* ---- in the children: system calls only (see the top of the file) ---- */
+/* ---- in the child of kb: system calls only (see the top) ---- */
 
-static void S_send(int fd, int kind, int a, int b)
-{
-	struct S_msg m = { kind, a, b };
-	while (write(fd, &m, sizeof m) < 0 && errno == EINTR)
-		;
-}
-
-/* Reports a failed setup step on the report pipe (fd 3) and exits. */
+/* Writes "kb-step=S errno=E\n" on the status pipe (fd 3) and exits. */
 static _Noreturn void S_die(int step)
 {
-	S_send(3, S_MSG_SETUP, step, errno);
+	char msg[48] = "kb-step=";
+	size_t n = 8;
+	int e = errno, vals[2] = { step, e };
+	for (int k = 0; k < 2; k++) {
+		char digits[12];
+		int nd = 0, v = vals[k] < 0 ? 0 : vals[k];
+		do {
+			digits[nd++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v && nd < 11);
+		while (nd)
+			msg[n++] = digits[--nd];
+		if (k == 0) {
+			memcpy(msg + n, " errno=", 7);
+			n += 7;
+		}
+	}
+	msg[n++] = '\n';
+	while (write(3, msg, n) < 0 && errno == EINTR)
+		;
 	_exit(127);
 }
 
@@ -276,211 +266,75 @@ static void S_reset_signals(void)
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Writes "/proc/self/fd/N" into out (at least 32 bytes). */
-static void S_fd_path(char *out, int fd)
-{
-	static const char pre[] = "/proc/self/fd/";
-	char digits[16];
-	int n = 0;
-	do {
-		digits[n++] = (char)('0' + fd % 10);
-		fd /= 10;
-	} while (fd && n < 15);
-	memcpy(out, pre, sizeof pre - 1);
-	for (int i = 0; i < n; i++)
-		out[sizeof pre - 1 + (size_t)i] = digits[n - 1 - i];
-	out[sizeof pre - 1 + (size_t)n] = '\0';
-}
-
-/* stdin, stdout, stderr on 0-2, the report pipe on 3 and the sync pipe on
- * 4 (both close-on-exec); every other descriptor closed, including pipes of
- * runs that other threads of kb have going on. */
+/* stdin, stdout, stderr on 0-2, the status pipe on 3, the descriptors to
+ * bind from S_FIRST_FD on, all inherited by bwrap; every other descriptor
+ * closed, including pipes of runs that other threads of kb have going on. */
 static void S_child_fds(const struct S_child *c)
 {
-	int src[5] = { c->in_r, c->out_w, c->err_w, c->rep_w, c->sync_r };
-	int tmp[5];
-	for (int i = 0; i < 5; i++)
-		if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 5)) < 0)
+	int src[4 + S_MAX_FDS], tmp[4 + S_MAX_FDS];
+	size_t n = 4 + c->nfds;
+	src[0] = c->in_r, src[1] = c->out_w, src[2] = c->err_w, src[3] = c->st_w;
+	for (size_t i = 0; i < c->nfds; i++)
+		src[4 + i] = c->fds[i];
+	for (size_t i = 0; i < n; i++)
+		if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, (int)n)) < 0)
 			_exit(127);
-	for (int i = 0; i < 5; i++)
-		if (dup3(tmp[i], i, i >= 3 ? O_CLOEXEC : 0) < 0)
+	for (size_t i = 0; i < n; i++)
+		if (dup3(tmp[i], (int)i, 0) < 0)
 			_exit(127);
-	if (close_range(5, ~0U, 0) < 0)
-		for (int fd = 5; fd < 65536; fd++)
+	if (close_range((unsigned)n, ~0U, 0) < 0)
+		for (int fd = (int)n; fd < 65536; fd++)
 			(void)close(fd);
 }
 
-static int S_read_full(int fd, void *p, size_t n)
+static int S_write_file(const char *path, const char *text)
 {
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = read(fd, (char *)p + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	return 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t len = strlen(text);
+	ssize_t n = write(fd, text, len);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
 }
 
-/* Covers each unsearchable directory with a tmpfs and binds back the
- * entries that must stay reachable; covers are sorted by directory. */
-static void S_apply_covers(const struct S_child *c)
+static _Noreturn void S_child(const struct S_child *c)
 {
-	size_t i = 0;
-	while (i < c->ncovers) {
-		int fds[S_MAX_COVERS];
-		size_t j = i;
-		for (; j < c->ncovers &&
-		       strcmp(c->covers[j].dir, c->covers[i].dir) == 0; j++)
-			if ((fds[j] = open(c->covers[j].path,
-					   O_PATH | O_CLOEXEC)) < 0)
-				S_die(S_STEP_COVER);
-		if (mount("tmpfs", c->covers[i].dir, "tmpfs",
-			  MS_NOSUID | MS_NODEV, "mode=755,size=64k") < 0)
-			S_die(S_STEP_COVER);
-		for (size_t k = i; k < j; k++) {
-			const char *p = c->covers[k].path;
-			char src[32];
-			int fd = -1;
-			if (c->covers[k].is_dir ? mkdir(p, 0755) :
-			    (fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC,
-				       0644)) < 0)
-				S_die(S_STEP_COVER);
-			if (fd >= 0)
-				close(fd);
-			S_fd_path(src, fds[k]);
-			if (mount(src, p, NULL, MS_BIND | MS_REC, NULL) < 0)
-				S_die(S_STEP_COVER);
-			close(fds[k]);
-		}
-		i = j;
-	}
-}
-
-static void S_setup_mounts(const struct S_child *c)
-{
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		S_die(S_STEP_PRIVATE);
-	if (c->mode == S_MODE_ROOT)
-		S_apply_covers(c);
-	if (mount(c->dir, c->dir, NULL, MS_BIND | MS_REC, NULL) < 0)
-		S_die(S_STEP_BIND);
-	if (S_setattr("/", AT_RECURSIVE,
-		      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, 0) < 0)
-		S_die(S_STEP_RDONLY);
-	if (S_setattr(c->dir, 0, 0, MOUNT_ATTR_RDONLY) < 0)
-		S_die(S_STEP_RW);
-	/* Best effort: a private /dev/shm and the PID namespace's /proc. */
-	(void)mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
-		    "mode=1777,size=64m");
-	if (c->ns & CLONE_NEWPID)
-		(void)mount("proc", "/proc", "proc",
-			    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-}
-
-static _Noreturn void S_command(const struct S_child *c, uid_t uid, gid_t gid)
-{
-	if (!(c->ns & CLONE_NEWPID))
-		(void)setpgid(0, 0);
-	if (chdir(c->dir) < 0)
-		S_die(S_STEP_CHDIR);
-	umask(022);
-	for (size_t i = 0; i < c->nlimits; i++)
-		if (setrlimit(c->limits[i].res, &c->limits[i].rl) < 0)
-			S_die(S_STEP_RLIMIT);
-	if (c->mode == S_MODE_ROOT) {
+	S_reset_signals();
+	S_child_fds(c);
+	if (c->root_mode) {
+		/* The run's uid: unique while this process lives. */
+		uid_t uid = (uid_t)(SANDBOX_UID_BASE + (unsigned)syscall(SYS_getpid));
+		for (size_t i = 0; i < c->nlimits; i++)
+			if (setrlimit(c->limits[i].res, &c->limits[i].rl) < 0)
+				S_die(S_STEP_RLIMIT);
+		if (fchownat(S_FIRST_FD + c->dir_fd, "", uid, uid, AT_EMPTY_PATH) < 0)
+			S_die(S_STEP_CHOWN);
 		if (syscall(SYS_setgroups, 0, NULL) < 0)
 			S_die(S_STEP_SETGROUPS);
-		if (syscall(SYS_setresgid, gid, gid, gid) < 0)
+		if (syscall(SYS_setresgid, uid, uid, uid) < 0)
 			S_die(S_STEP_SETGID);
 		if (syscall(SYS_setresuid, uid, uid, uid) < 0)
 			S_die(S_STEP_SETUID);
-	} else if (c->mode == S_MODE_USERNS) {
-		struct __user_cap_header_struct h = {
-			_LINUX_CAPABILITY_VERSION_3, 0 };
-		struct __user_cap_data_struct d[2];
-		memset(d, 0, sizeof d);
-		if (syscall(SYS_capset, &h, d) < 0)
-			S_die(S_STEP_CAPS);
+	} else {
+		/* A user namespace of the run's own, made before the limits:
+		 * RLIMIT_NPROC then counts the processes of this run only, not
+		 * every process of kb's user. */
+		if (unshare(CLONE_NEWUSER) < 0 ||
+		    S_write_file("/proc/self/setgroups", "deny") < 0 ||
+		    S_write_file("/proc/self/uid_map", c->uid_map) < 0 ||
+		    S_write_file("/proc/self/gid_map", c->gid_map) < 0)
+			S_die(S_STEP_USERNS);
+		for (size_t i = 0; i < c->nlimits; i++)
+			if (setrlimit(c->limits[i].res, &c->limits[i].rl) < 0)
+				S_die(S_STEP_RLIMIT);
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		S_die(S_STEP_NNP);
-	execve(c->exe, c->argv, c->envp);
-	S_send(3, S_MSG_EXEC, 0, errno);
-	_exit(127);
-}
-
-/* Without a PID namespace: kill what the command left behind. init is a
- * child subreaper, so orphans, including those that called setsid(), are
- * its children. */
-static void S_kill_leftovers(pid_t cmd)
-{
-	char path[64];
-	int n = snprintf(path, sizeof path, "/proc/self/task/%ld/children",
-			 (long)syscall(SYS_gettid));
-	if (n < 0 || (size_t)n >= sizeof path)
-		return;
-	for (;;) {
-		(void)kill(-cmd, SIGKILL);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			char buf[4096];
-			ssize_t r = read(fd, buf, sizeof buf - 1);
-			close(fd);
-			long pid = 0;
-			for (ssize_t i = 0; i < r; i++) {
-				if (buf[i] >= '0' && buf[i] <= '9') {
-					pid = pid * 10 + (buf[i] - '0');
-				} else if (pid) {
-					(void)kill((pid_t)pid, SIGKILL);
-					pid = 0;
-				}
-			}
-		}
-		if (wait4(-1, NULL, __WALL, NULL) < 0 && errno == ECHILD)
-			return;
-	}
-}
-
-static _Noreturn void S_init(const struct S_child *c)
-{
-	uint32_t ids[2];
-
-	S_reset_signals();
+	/* After the uid change, which clears it: bwrap dies with kb. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	S_child_fds(c);
-	if (S_read_full(4, ids, sizeof ids) < 0)
-		_exit(127); /* kb gave up on this run */
-	close(4);
-	(void)setsid();
-	if (c->ns & CLONE_NEWNS)
-		S_setup_mounts(c);
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (!(c->ns & CLONE_NEWPID))
-		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-
-	pid_t cmd = S_clone(0);
-	if (cmd < 0)
-		S_die(S_STEP_FORK);
-	if (cmd == 0)
-		S_command(c, ids[0], ids[1]);
-	if (!(c->ns & CLONE_NEWPID))
-		S_send(3, S_MSG_STARTED, cmd, 0);
-	for (;;) {
-		int st;
-		pid_t r = wait4(-1, &st, __WALL, NULL);
-		if (r == cmd) {
-			S_send(3, S_MSG_EXIT, st, 0);
-			break;
-		}
-		if (r < 0 && errno == ECHILD)
-			break;
-	}
-	if (!(c->ns & CLONE_NEWPID))
-		S_kill_leftovers(cmd);
-	_exit(0); /* as pid 1: the kernel kills the rest of the namespace */
+	execve(c->bwrap, c->argv, c->envp);
+	S_die(S_STEP_EXEC);
 }
 
 /* ---- in kb: preparing a run ---- */
@@ -489,9 +343,7 @@ static _Noreturn void S_init(const struct S_child *c)
 static void S_build_env(struct strlist *l, const char *const *extra,
 			const char *dir)
 {
-	const char *path = getenv("PATH");
-	strlist_push_owned(l, xasprintf("PATH=%s",
-					path && *path ? path : S_DEFAULT_PATH));
+	strlist_push(l, "PATH=" S_DEFAULT_PATH);
 	strlist_push_owned(l, xasprintf("HOME=%s", dir));
 	strlist_push(l, "LANG=C.UTF-8");
 	strlist_push_owned(l, xasprintf("TMPDIR=%s", dir));
@@ -514,86 +366,95 @@ static void S_build_env(struct strlist *l, const char *const *extra,
 	l->n--;
 }
 
-/* The file to execute for name, or NULL. Caller frees. */
-static char *S_resolve(const char *name, const char *dir, const char *pathvar)
+/* Is the absolute path inside the sandbox's view of its root (usr/ and
+ * the top-level links into it)? */
+static int S_visible(const char *path)
 {
-	if (strchr(name, '/'))
-		return name[0] == '/' ? xstrdup(name) : path_join(dir, name);
-	const char *p = pathvar;
-	while (*p) {
+	static const char *const pre[] = { "/usr/", "/bin/", "/sbin/", "/lib/",
+					   "/lib64/", NULL };
+	for (size_t i = 0; pre[i]; i++)
+		if (strncmp(path, pre[i], strlen(pre[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* 0 if path (absolute, as the sandbox sees it) is an executable regular
+ * file in the root, else -1 with errno. Symlinks resolve inside the root. */
+static int S_exec_in_root(int rootfd, const char *path)
+{
+	struct open_how how;
+	struct stat st;
+	memset(&how, 0, sizeof how);
+	how.flags = O_PATH | O_CLOEXEC;
+	how.resolve = RESOLVE_IN_ROOT;
+	int fd = (int)syscall(SYS_openat2, rootfd, path + 1, &how, sizeof how);
+	if (fd < 0)
+		return -1;
+	int rc = fstat(fd, &st);
+	close(fd);
+	if (rc < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
+		errno = EACCES;
+		return -1;
+	}
+	return 0;
+}
+
+static int S_exec_host(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
+		errno = EACCES;
+		return -1;
+	}
+	return 0;
+}
+
+/* The path, as the sandbox sees it, of the file to execute for name; NULL
+ * with a message in *why. Caller frees. */
+static char *S_resolve(const char *name, const char *dir, const char *pathvar,
+		       int rootfd, char **why)
+{
+	size_t dlen = strlen(dir);
+	if (strchr(name, '/')) {
+		char *p = name[0] == '/' ? path_normalize(name)
+					 : path_join(dir, name);
+		int in_dir = p && strncmp(p, dir, dlen) == 0 && p[dlen] == '/';
+		int rc = !p ? -1 : in_dir ? S_exec_host(p)
+			 : S_visible(p) ? S_exec_in_root(rootfd, p)
+			 : (errno = 0, -1);
+		if (rc == 0)
+			return p;
+		if (p && !in_dir && !S_visible(p))
+			*why = xasprintf("cannot run '%s': outside the sandbox, "
+					 "which sees only its root's /usr and its "
+					 "working directory", name);
+		else
+			*why = xasprintf("cannot run '%s': %s", name,
+					 strerror(errno ? errno : ENOENT));
+		free(p);
+		return NULL;
+	}
+	int denied = 0;
+	for (const char *p = pathvar; *p;) {
 		size_t n = strcspn(p, ":");
-		char *entry = n ? xstrndup(p, n) : xstrdup(".");
+		char *entry = xstrndup(p, n);
 		char *cand = entry[0] == '/' ? path_join(entry, name) : NULL;
-		struct stat st;
 		free(entry);
-		if (cand && stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(cand, X_OK) == 0)
-			return cand;
+		if (cand && S_visible(cand)) {
+			if (S_exec_in_root(rootfd, cand) == 0)
+				return cand;
+			denied |= errno == EACCES;
+		}
 		free(cand);
 		p += n + (p[n] == ':');
 	}
+	*why = xasprintf("cannot run '%s': %s", name, denied ?
+			 strerror(EACCES) : "not found in PATH of the sandbox");
 	return NULL;
-}
-
-static void S_add_cover(struct S_child *c, const char *dir, const char *path)
-{
-	struct stat st;
-	for (size_t i = 0; i < c->ncovers; i++)
-		if (strcmp(c->covers[i].path, path) == 0)
-			return;
-	if (c->ncovers == S_MAX_COVERS || stat(path, &st) < 0)
-		return;
-	struct S_cover *cv = &c->covers[c->ncovers++];
-	cv->dir = xstrdup(dir);
-	cv->path = xstrdup(path);
-	cv->is_dir = S_ISDIR(st.st_mode);
-}
-
-/* Plans covers for the directories on the way to path (absolute) that
- * other users cannot search. */
-static void S_plan_path(struct S_child *c, const char *path)
-{
-	char *p = path_normalize(path);
-	if (!p)
-		return;
-	for (char *slash = strchr(p + 1, '/'); slash;
-	     slash = strchr(slash + 1, '/')) {
-		struct stat st;
-		*slash = '\0';
-		char *next = strchr(slash + 1, '/');
-		if (next)
-			*next = '\0';
-		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode) &&
-		    !(st.st_mode & S_IXOTH)) {
-			char *entry = xstrdup(p);
-			*slash = '/';
-			S_add_cover(c, entry, p);
-			free(entry);
-		}
-		*slash = '/';
-		if (next)
-			*next = '/';
-	}
-	free(p);
-}
-
-static int S_cover_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct S_cover *)a)->dir,
-		      ((const struct S_cover *)b)->dir);
-}
-
-static void S_plan_covers(struct S_child *c, const char *exe, const char *dir)
-{
-	char *real = realpath(exe, NULL);
-	char *rdir = realpath(dir, NULL);
-	S_plan_path(c, exe);
-	if (real)
-		S_plan_path(c, real);
-	S_plan_path(c, rdir ? rdir : dir);
-	free(real);
-	free(rdir);
-	qsort(c->covers, c->ncovers, sizeof *c->covers, S_cover_cmp);
 }
 
 /* Adds a limit, clamped to kb's own hard limit (it cannot be raised). */
@@ -640,23 +501,21 @@ struct S_stream {
 struct S_run {
 	struct sandbox_limits lim;
 	struct S_child c;
-	struct strlist env;
-	char *exe;
-	int in_w, out_r, err_r, rep_r, sync_w;
-	pid_t init;
-	pid_t cmd;          /* host pid of the command, without PID namespace */
+	struct strlist env, args;
+	char *exe;          /* the command as the sandbox sees it */
+	int rootfd;
+	int in_w, out_r, err_r, st_r;
+	pid_t init;         /* bwrap */
+	pid_t nsinit;       /* bwrap's init, pid 1 of the PID namespace */
 	uid_t uid;
 	struct S_stream out, err;
 	const char *stdin_data;
 	size_t stdin_len, stdin_off;
-	struct S_msg msg;   /* partial record being read */
-	size_t msg_len;
-	int got_exit, exit_status;
-	int setup_step, setup_errno, exec_errno;
+	struct buf status;  /* what bwrap wrote on the status pipe */
+	int got_exit, exit_code;
 	int killed;
 	int reaped, init_status;
 	struct rusage ru;
-	double kill_init_at;
 	char *scratch;
 };
 
@@ -676,16 +535,15 @@ static void S_close(int *fd)
 
 static void S_run_release(struct S_run *r)
 {
-	int *fds[] = { &r->in_w, &r->out_r, &r->err_r, &r->rep_r, &r->sync_w,
-		       &r->c.in_r, &r->c.out_w, &r->c.err_w, &r->c.rep_w,
-		       &r->c.sync_r };
+	int *fds[] = { &r->in_w, &r->out_r, &r->err_r, &r->st_r, &r->rootfd,
+		       &r->c.in_r, &r->c.out_w, &r->c.err_w, &r->c.st_w };
 	for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
 		S_close(fds[i]);
-	for (size_t i = 0; i < r->c.ncovers; i++) {
-		free(r->c.covers[i].dir);
-		free(r->c.covers[i].path);
-	}
+	for (size_t i = 0; i < r->c.nfds; i++)
+		S_close(&r->c.fds[i]);
 	strlist_release(&r->env);
+	strlist_release(&r->args);
+	buf_release(&r->status);
 	free(r->exe);
 	free(r->scratch);
 	buf_release(&r->out.b);
@@ -707,10 +565,9 @@ static int S_make_pipes(struct S_run *r)
 	if (S_pipe(&r->c.in_r, &r->in_w) < 0 ||
 	    S_pipe(&r->out_r, &r->c.out_w) < 0 ||
 	    S_pipe(&r->err_r, &r->c.err_w) < 0 ||
-	    S_pipe(&r->rep_r, &r->c.rep_w) < 0 ||
-	    S_pipe(&r->c.sync_r, &r->sync_w) < 0)
+	    S_pipe(&r->st_r, &r->c.st_w) < 0)
 		return -1;
-	int mine[] = { r->in_w, r->out_r, r->err_r, r->rep_r };
+	int mine[] = { r->in_w, r->out_r, r->err_r, r->st_r };
 	for (size_t i = 0; i < sizeof mine / sizeof *mine; i++)
 		if (fcntl(mine[i], F_SETFL, O_NONBLOCK) < 0)
 			return -1;
@@ -720,53 +577,124 @@ static int S_make_pipes(struct S_run *r)
 	return 0;
 }
 
-static int S_write_proc(pid_t pid, const char *file, const char *text)
+/* Hands fd to bwrap; returns the number it has there, or -1 (too many). */
+static int S_pass_fd(struct S_run *r, int fd)
 {
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%ld/%s", (long)pid, file);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 || r->c.nfds == S_MAX_FDS) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
-	ssize_t n = write(fd, text, strlen(text));
-	int e = errno;
-	close(fd);
-	errno = e;
-	return n == (ssize_t)strlen(text) ? 0 : -1;
+	}
+	r->c.fds[r->c.nfds] = fd;
+	return S_FIRST_FD + (int)r->c.nfds++;
 }
 
-/* After clone: identities for the child, then let it go. */
-static int S_release_child(struct S_run *r, char **why)
+static void S_arg(struct S_run *r, const char *a)
 {
-	uint32_t ids[2] = { 0, 0 };
-	if (S_mode == S_MODE_ROOT) {
-		r->uid = (uid_t)(SANDBOX_UID_BASE + (unsigned)r->init);
-		ids[0] = ids[1] = (uint32_t)r->uid;
-		if (chown(r->c.dir, r->uid, r->uid) < 0) {
-			*why = xasprintf("cannot chown '%s': %s", r->c.dir,
-					 strerror(errno));
-			return -1;
-		}
-	} else if (S_mode == S_MODE_USERNS) {
-		char *um = xasprintf("%u %u 1\n", getuid(), getuid());
-		char *gm = xasprintf("%u %u 1\n", getgid(), getgid());
-		int rc = S_write_proc(r->init, "setgroups", "deny") < 0 ||
-			 S_write_proc(r->init, "uid_map", um) < 0 ||
-			 S_write_proc(r->init, "gid_map", gm) < 0 ? -1 : 0;
-		free(um);
-		free(gm);
-		if (rc < 0) {
-			*why = xasprintf("cannot map ids in the user namespace: %s",
-					 strerror(errno));
-			return -1;
-		}
-		ids[0] = getuid();
-		ids[1] = getgid();
+	strlist_push(&r->args, a);
+}
+
+static void S_arg_fd(struct S_run *r, const char *opt, int n, const char *dest)
+{
+	S_arg(r, opt);
+	strlist_push_owned(&r->args, xasprintf("%d", n));
+	S_arg(r, dest);
+}
+
+/* Binds (or links) root/etc/name at /etc/name, if it exists. */
+static void S_etc_entry(struct S_run *r, int etcfd, const char *name)
+{
+	struct stat st;
+	char dest[300];
+	snprintf(dest, sizeof dest, "/etc/%s", name);
+	if (fstatat(etcfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (S_ISLNK(st.st_mode)) {
+		char target[4096];
+		ssize_t n = readlinkat(etcfd, name, target, sizeof target - 1);
+		if (n <= 0)
+			return;
+		target[n] = '\0';
+		S_arg(r, "--symlink");
+		S_arg(r, target);
+		S_arg(r, dest);
+		return;
 	}
-	if (write(r->sync_w, ids, sizeof ids) != (ssize_t)sizeof ids) {
-		*why = xasprintf("cannot start the sandbox: %s", strerror(errno));
+	int n = S_pass_fd(r, openat(etcfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+	if (n >= 0)
+		S_arg_fd(r, "--ro-bind-fd", n, dest);
+}
+
+/* bwrap's arguments: namespaces, the root's usr/ and etc/ bits, /proc,
+ * /dev, private tmpfs, the working directory, the command. */
+static int S_plan_bwrap(struct S_run *r, const char *const *argv,
+			const char *dir, char **why)
+{
+	static const char *const head[] = {
+		"--unshare-all", "--unshare-user", "--disable-userns",
+		"--die-with-parent", "--new-session", "--cap-drop", "ALL",
+		"--json-status-fd", "3", NULL
+	};
+	S_arg(r, "bwrap");
+	for (size_t i = 0; head[i]; i++)
+		S_arg(r, head[i]);
+	int usr = S_pass_fd(r, openat(r->rootfd, "usr",
+				      O_PATH | O_DIRECTORY | O_CLOEXEC));
+	if (usr < 0) {
+		*why = xasprintf("sandbox: the root '%s' has no usr/ directory",
+				 r->lim.root ? r->lim.root : "/");
 		return -1;
 	}
-	S_close(&r->sync_w);
+	S_arg_fd(r, "--ro-bind-fd", usr, "/usr");
+	for (size_t i = 0; S_usr_links[i]; i++) {
+		struct stat st;
+		char rel[32], link[32];
+		snprintf(rel, sizeof rel, "usr/%s", S_usr_links[i]);
+		snprintf(link, sizeof link, "/%s", S_usr_links[i]);
+		if (fstatat(r->rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode)) {
+			S_arg(r, "--symlink");
+			S_arg(r, rel);
+			S_arg(r, link);
+		}
+	}
+	int etcfd = openat(r->rootfd, "etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (etcfd >= 0) {
+		for (size_t i = 0; S_etc[i]; i++)
+			S_etc_entry(r, etcfd, S_etc[i]);
+		DIR *d = fdopendir(dup(etcfd));
+		struct dirent *e;
+		while (d && (e = readdir(d)))
+			if (strncmp(e->d_name, "python3", 7) == 0)
+				S_etc_entry(r, etcfd, e->d_name);
+		if (d)
+			closedir(d);
+		close(etcfd);
+	}
+	static const char *const mounts[] = {
+		"--proc", "/proc", "--dev", "/dev",
+		"--perms", "1777", "--size", S_TMPFS_SIZE, "--tmpfs", "/tmp",
+		"--perms", "1777", "--size", S_TMPFS_SIZE, "--tmpfs", "/dev/shm",
+		NULL
+	};
+	for (size_t i = 0; mounts[i]; i++)
+		S_arg(r, mounts[i]);
+	r->c.dir_fd = (int)r->c.nfds;
+	int dfd = S_pass_fd(r, open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
+	if (dfd < 0) {
+		*why = xasprintf("sandbox: cannot open '%s': %s", dir,
+				 strerror(errno));
+		return -1;
+	}
+	S_arg_fd(r, "--bind-fd", dfd, dir);
+	S_arg(r, "--chdir");
+	S_arg(r, dir);
+	S_arg(r, "--");
+	S_arg(r, r->exe);
+	for (size_t i = 1; argv[i]; i++)
+		S_arg(r, argv[i]);
+	strlist_push_owned(&r->args, NULL);
+	r->args.n--;
 	return 0;
 }
 
@@ -808,61 +736,59 @@ static void S_feed(struct S_run *r)
 	S_close(&r->in_w);
 }
 
-static void S_read_reports(struct S_run *r, double now)
+/* The integer after "key": in bwrap's status, or -1. */
+static long S_json_int(const char *text, const char *key)
 {
+	const char *p = strstr(text, key);
+	if (!p)
+		return -1;
+	p += strlen(key);
+	while (*p == '"' || *p == ':' || *p == ' ')
+		p++;
+	return *p >= '0' && *p <= '9' ? strtol(p, NULL, 10) : -1;
+}
+
+static void S_read_status(struct S_run *r)
+{
+	char chunk[512];
 	for (;;) {
-		ssize_t n = read(r->rep_r, (char *)&r->msg + r->msg_len,
-				 sizeof r->msg - r->msg_len);
+		ssize_t n = read(r->st_r, chunk, sizeof chunk);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
-			return;
+			break;
 		if (n <= 0) {
-			S_close(&r->rep_r);
-			return;
-		}
-		r->msg_len += (size_t)n;
-		if (r->msg_len < sizeof r->msg)
-			continue;
-		r->msg_len = 0;
-		switch (r->msg.kind) {
-		case S_MSG_SETUP:
-			r->setup_step = r->msg.a;
-			r->setup_errno = r->msg.b;
-			break;
-		case S_MSG_EXEC:
-			r->exec_errno = r->msg.b;
-			break;
-		case S_MSG_STARTED:
-			r->cmd = r->msg.a;
-			break;
-		case S_MSG_EXIT:
-			r->got_exit = 1;
-			r->exit_status = r->msg.a;
-			/* init should follow at once; do not wait forever */
-			r->kill_init_at = now + 1.0;
+			S_close(&r->st_r);
 			break;
 		}
+		if (r->status.len < 8192)
+			buf_put(&r->status, chunk, (size_t)n);
+	}
+	if (!r->nsinit) {
+		long pid = S_json_int(r->status.data, "\"child-pid\"");
+		if (pid > 0)
+			r->nsinit = (pid_t)pid;
+	}
+	long code = S_json_int(r->status.data, "\"exit-code\"");
+	if (code >= 0) {
+		r->got_exit = 1;
+		r->exit_code = (int)code;
 	}
 }
 
-/* Kills the whole tree: init (the PID namespace goes with it) and the
- * process groups. */
-static void S_kill_tree(struct S_run *r, double now)
+/* Kills the whole tree: bwrap's init (the PID namespace goes with it)
+ * and bwrap. */
+static void S_kill_tree(struct S_run *r)
 {
-	if (r->cmd > 0)
-		(void)kill(-r->cmd, SIGKILL);
-	if (S_nsflags & CLONE_NEWPID) {
-		(void)kill(-r->init, SIGKILL);
-		(void)kill(r->init, SIGKILL);
-	} else if (!r->kill_init_at) {
-		r->kill_init_at = now + 1.0; /* let init kill the leftovers */
-	}
+	if (r->nsinit > 0)
+		(void)kill(r->nsinit, SIGKILL);
+	(void)kill(r->init, SIGKILL);
 	r->killed = 1;
 }
 
-/* As root without a PID namespace: kill every process of the run's uid
- * (a child that takes the uid and signals everything it may). */
+/* As root: kill every process left with the run's uid (a child that takes
+ * the uid and signals everything it may). The PID namespace is gone by
+ * now; this is the belt to its braces. */
 static void S_sweep_uid(uid_t uid)
 {
 	pid_t pid = S_clone(0);
@@ -935,9 +861,9 @@ static void S_reap(struct S_run *r)
 		;
 	r->init_status = st;
 	r->reaped = 1;
-	if (r->cmd > 0)
-		(void)kill(-r->cmd, SIGKILL);
-	if (S_mode == S_MODE_ROOT && !(S_nsflags & CLONE_NEWPID))
+	if (r->nsinit > 0 && !r->got_exit)
+		(void)kill(r->nsinit, SIGKILL);
+	if (S_root)
 		S_sweep_uid(r->uid);
 }
 
@@ -947,7 +873,7 @@ static int S_poll_ms(double until, double now)
 	return ms < 0 ? 0 : ms > 1000 ? 1000 : (int)ms;
 }
 
-/* Runs the loop until init is reaped and the output pipes are closed. */
+/* Runs the loop until bwrap is reaped and the output pipes are closed. */
 static void S_loop(struct S_run *r, double start)
 {
 	double deadline = start + r->lim.timeout;
@@ -957,24 +883,20 @@ static void S_loop(struct S_run *r, double start)
 	for (;;) {
 		double now = S_now();
 		if (!r->killed && !r->got_exit && now >= deadline) {
-			S_kill_tree(r, now);
+			S_kill_tree(r);
 			r->killed = 2; /* timed out */
 		}
 		if (!r->killed && !r->got_exit && r->lim.resident &&
 		    now >= next_watch) {
 			if (S_tree_rss(r->init) > r->lim.resident) {
-				S_kill_tree(r, now);
+				S_kill_tree(r);
 				r->killed = 3; /* memory */
 			}
 			next_watch = now + S_WATCH_INTERVAL;
 		}
-		if (r->kill_init_at && now >= r->kill_init_at && !r->reaped) {
-			(void)kill(r->init, SIGKILL);
-			r->kill_init_at = 0;
-		}
-		if (r->rep_r < 0 && !r->reaped) {
+		if (r->st_r < 0 && !r->reaped) {
 			S_reap(r);
-			/* leftovers are dead: give the pipes a moment to drain */
+			/* the namespace is gone: give the pipes a moment */
 			drain_until = now + 2.0;
 		}
 		if (r->reaped && ((r->out.fd < 0 && r->err.fd < 0) ||
@@ -983,7 +905,7 @@ static void S_loop(struct S_run *r, double start)
 
 		struct pollfd p[4];
 		int np = 0;
-		int fds[4] = { r->out.fd, r->err.fd, r->rep_r, r->in_w };
+		int fds[4] = { r->out.fd, r->err.fd, r->st_r, r->in_w };
 		for (int i = 0; i < 4; i++) {
 			if (fds[i] < 0)
 				continue;
@@ -997,33 +919,30 @@ static void S_loop(struct S_run *r, double start)
 			until = deadline;
 		if (!r->killed && r->lim.resident && next_watch < until)
 			until = next_watch;
-		if (r->kill_init_at && r->kill_init_at < until)
-			until = r->kill_init_at;
 		if (poll(p, (nfds_t)np, S_poll_ms(until, now)) < 0 &&
 		    errno != EINTR)
 			return;
 		S_drain(&r->out, r->scratch);
 		S_drain(&r->err, r->scratch);
 		S_feed(r);
-		if (r->rep_r >= 0)
-			S_read_reports(r, S_now());
+		if (r->st_r >= 0)
+			S_read_status(r);
 	}
 }
 
 static void S_fill_result(struct S_run *r, struct sandbox_result *res,
 			  double start)
 {
-	int st = r->got_exit ? r->exit_status : r->init_status;
 	res->timed_out = r->killed == 2;
 	res->memory_exceeded = r->killed == 3;
-	if (!r->got_exit && !WIFSIGNALED(st)) {
-		/* init ended without a status: it was killed first */
+	if (r->killed) {
 		res->signal = SIGKILL;
-	} else if (WIFEXITED(st)) {
+	} else if (r->exit_code > 128 && r->exit_code <= 128 + 64) {
+		/* bwrap reports death by signal N as 128 + N, as shells do */
+		res->signal = r->exit_code - 128;
+	} else {
 		res->exited = 1;
-		res->status = WEXITSTATUS(st);
-	} else if (WIFSIGNALED(st)) {
-		res->signal = WTERMSIG(st);
+		res->status = r->exit_code;
 	}
 	res->out_truncated = r->out.truncated;
 	res->err_truncated = r->err.truncated;
@@ -1050,24 +969,28 @@ static int S_prepare(struct S_run *r, const char *const *argv, const char *dir,
 		*why = xasprintf("sandbox: '%s' is not a directory", dir);
 		return -1;
 	}
+	const char *root = r->lim.root ? r->lim.root : "/";
+	r->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (r->rootfd < 0) {
+		*why = xasprintf("sandbox: cannot open the root '%s': %s", root,
+				 strerror(errno));
+		return -1;
+	}
 	S_build_env(&r->env, env, dir);
 	const char *pathvar = S_DEFAULT_PATH;
 	for (size_t i = 0; i < r->env.n; i++)
 		if (strncmp(r->env.items[i], "PATH=", 5) == 0)
 			pathvar = r->env.items[i] + 5;
-	r->exe = S_resolve(argv[0], dir, pathvar);
-	if (!r->exe) {
-		*why = xasprintf("cannot run '%s': not found in PATH", argv[0]);
+	if (!(r->exe = S_resolve(argv[0], dir, pathvar, r->rootfd, why)))
 		return -1;
-	}
-	r->c.mode = S_mode;
-	r->c.ns = S_nsflags;
-	r->c.exe = r->exe;
-	r->c.argv = (char *const *)argv;
+	if (S_plan_bwrap(r, argv, dir, why) < 0)
+		return -1;
+	r->c.root_mode = S_root;
+	r->c.bwrap = S_bwrap;
+	r->c.argv = r->args.items;
 	r->c.envp = r->env.items;
-	r->c.dir = dir;
-	if (S_mode == S_MODE_ROOT && (S_nsflags & CLONE_NEWNS))
-		S_plan_covers(&r->c, r->exe, dir);
+	snprintf(r->c.uid_map, sizeof r->c.uid_map, "%u %u 1\n", getuid(), getuid());
+	snprintf(r->c.gid_map, sizeof r->c.gid_map, "%u %u 1\n", getgid(), getgid());
 	S_plan_limits(&r->c, &r->lim);
 	if (S_make_pipes(r) < 0) {
 		*why = xasprintf("sandbox: cannot make pipes: %s",
@@ -1080,26 +1003,31 @@ static int S_prepare(struct S_run *r, const char *const *argv, const char *dir,
 	return 0;
 }
 
-static char *S_start_error(const struct S_run *r)
+/* Why the command did not start, or NULL if it did. */
+static char *S_start_error(struct S_run *r)
 {
-	if (r->exec_errno)
-		return xasprintf("cannot run '%s': %s", r->exe,
-				 strerror(r->exec_errno));
-	if (r->setup_step >= 0 && r->setup_step < S_STEP_COUNT)
+	if (r->got_exit || r->killed)
+		return NULL;
+	long step = S_json_int(r->status.data, "kb-step=");
+	if (step > 0 && step < S_STEP_COUNT)
 		return xasprintf("sandbox setup failed: %s: %s",
-				 S_step_names[r->setup_step],
-				 strerror(r->setup_errno));
-	if (!r->got_exit && !r->killed)
-		return xasprintf("sandbox: the run's init process ended "
-				 "unexpectedly (wait status %#x)",
-				 (unsigned)r->init_status);
-	return NULL;
+				 S_step_names[step],
+				 strerror((int)S_json_int(r->status.data, "errno=")));
+	/* bwrap's own message: "bwrap: execvp x: Permission denied" */
+	const char *m = r->err.b.data;
+	if (strncmp(m, "bwrap: ", 7) == 0)
+		m += 7;
+	if (*m)
+		return xasprintf("cannot run '%s': %.*s", r->exe,
+				 (int)strcspn(m, "\n"), m);
+	return xasprintf("sandbox: bwrap ended without running '%s' (wait "
+			 "status %#x)", r->exe, (unsigned)r->init_status);
 }
 
-int sandbox_run(const char *const *argv, const char *dir,
-		const char *const *env, const char *stdin_data, size_t stdin_len,
-		const struct sandbox_limits *lim, struct sandbox_result *res,
-		char **errmsg)
+static int S_run_internal(const char *const *argv, const char *dir,
+			  const char *const *env, const char *stdin_data,
+			  size_t stdin_len, const struct sandbox_limits *lim,
+			  struct sandbox_result *res, char **errmsg)
 {
 	struct S_run r;
 	char *why = NULL;
@@ -1111,12 +1039,12 @@ int sandbox_run(const char *const *argv, const char *dir,
 	res->out = xstrdup("");
 	res->err = xstrdup("");
 	memset(&r, 0, sizeof r);
-	r.in_w = r.out_r = r.err_r = r.rep_r = r.sync_w = -1;
-	r.c.in_r = r.c.out_w = r.c.err_w = r.c.rep_w = r.c.sync_r = -1;
+	r.in_w = r.out_r = r.err_r = r.st_r = r.rootfd = -1;
+	r.c.in_r = r.c.out_w = r.c.err_w = r.c.st_w = -1;
 	r.out.fd = r.err.fd = -1;
-	r.setup_step = -1;
 	buf_init(&r.out.b);
 	buf_init(&r.err.b);
+	buf_init(&r.status);
 	if (lim)
 		r.lim = *lim;
 	else
@@ -1127,7 +1055,6 @@ int sandbox_run(const char *const *argv, const char *dir,
 	r.stdin_data = stdin_data;
 	r.stdin_len = stdin_data ? stdin_len : 0;
 	r.scratch = xmalloc(S_SCRATCH);
-	pthread_once(&S_once, S_probe_once);
 
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
@@ -1136,31 +1063,26 @@ int sandbox_run(const char *const *argv, const char *dir,
 	if (S_prepare(&r, argv, dir, env, &why) < 0)
 		goto done;
 	start = S_now();
-	r.init = S_clone(S_nsflags);
+	r.init = S_clone(0);
 	if (r.init < 0) {
 		why = xasprintf("sandbox: cannot start a process: %s",
 				strerror(errno));
 		goto done;
 	}
 	if (r.init == 0)
-		S_init(&r.c);
+		S_child(&r.c);
+	r.uid = (uid_t)(SANDBOX_UID_BASE + (unsigned)r.init);
 	S_close(&r.c.in_r);
 	S_close(&r.c.out_w);
 	S_close(&r.c.err_w);
-	S_close(&r.c.rep_w);
-	S_close(&r.c.sync_r);
-	if (S_release_child(&r, &why) < 0) {
-		(void)kill(r.init, SIGKILL);
-		S_close(&r.rep_r);
-		S_reap(&r);
-		goto done;
-	}
+	S_close(&r.c.st_w);
+	for (size_t i = 0; i < r.c.nfds; i++)
+		S_close(&r.c.fds[i]);
 	if (r.stdin_len == 0)
 		S_close(&r.in_w);
 	S_loop(&r, start);
 	if (!r.reaped) { /* poll failed: do not leave anything behind */
-		S_kill_tree(&r, S_now());
-		(void)kill(r.init, SIGKILL);
+		S_kill_tree(&r);
 		S_reap(&r);
 	}
 	if ((why = S_start_error(&r)))
@@ -1183,4 +1105,22 @@ done:
 	else
 		free(why);
 	return rc;
+}
+
+int sandbox_run(const char *const *argv, const char *dir,
+		const char *const *env, const char *stdin_data, size_t stdin_len,
+		const struct sandbox_limits *lim, struct sandbox_result *res,
+		char **errmsg)
+{
+	pthread_once(&S_once, S_probe_once);
+	if (!S_ok) {
+		memset(res, 0, sizeof *res);
+		res->out = xstrdup("");
+		res->err = xstrdup("");
+		if (errmsg)
+			*errmsg = xstrdup(S_warning);
+		return -1;
+	}
+	return S_run_internal(argv, dir, env, stdin_data, stdin_len, lim, res,
+			      errmsg);
 }

@@ -22,7 +22,7 @@
 #endif
 
 /* Bump when the schema changes; readers refuse other formats. */
-#define S_FORMAT "2"
+#define S_FORMAT "3"
 /* The ranking function (see S_rank) as SQL. */
 #define S_RANK "kb_rank(docs)"
 /* Snippet markers: control characters never stored in the index (the
@@ -44,7 +44,7 @@ static const char S_schema[] =
 	"INSERT INTO meta VALUES('format', '" S_FORMAT "');"
 	"CREATE VIRTUAL TABLE docs USING fts5(title, tags, summary, body,"
 	" languages, section UNINDEXED, url UNINDEXED, path UNINDEXED,"
-	" title_key UNINDEXED,"
+	" title_key UNINDEXED, verified UNINDEXED,"
 	" tokenize='porter unicode61 remove_diacritics 2');"
 	"CREATE TABLE vocab(term TEXT PRIMARY KEY, df INTEGER NOT NULL)"
 	" WITHOUT ROWID;"
@@ -250,6 +250,7 @@ struct search_index {
 	char *path;     /* final name */
 	char *tmp_path; /* where the index is built */
 	char *error;    /* first error of search_index_add, or NULL */
+	char *verified; /* search_index_set_verified()'s, for the next add */
 	struct buf scratch;
 	struct buf stem; /* S_term_new's */
 	fts5_tokenizer porter; /* FTS5's, and its user data */
@@ -676,6 +677,7 @@ static char *S_db_error(sqlite3 *db, const char *what, const char *path)
 static void S_index_free(struct search_index *ix)
 {
 	sqlite3_finalize(ix->insert);
+	free(ix->verified);
 	S_tokenizer_close(&ix->tok);
 	for (size_t i = 0; i < ix->nkeys; i++)
 		free(ix->keys[i].key);
@@ -733,8 +735,8 @@ int search_index_open(struct search_index **out, const char *db_path,
 	if (sqlite3_exec(ix->db, S_schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ix->db,
 			       "INSERT INTO docs(rowid, title, tags, summary,"
-			       " body, languages, section, url, path, title_key)"
-			       " VALUES(?,?,?,?,?,?,?,?,?,?)",
+			       " body, languages, section, url, path, title_key,"
+			       " verified) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
 			       -1, &ix->insert, NULL) != SQLITE_OK) {
 		*errmsg = S_db_error(ix->db, "cannot create search index",
 				     ix->tmp_path);
@@ -831,6 +833,12 @@ static void S_keys_add(struct search_index *ix, struct buf *title_key,
 	}
 }
 
+void search_index_set_verified(struct search_index *ix, const char *versions)
+{
+	free(ix->verified);
+	ix->verified = versions && *versions ? xstrdup(versions) : NULL;
+}
+
 int search_index_add(struct search_index *ix, const struct search_doc *doc)
 {
 	const char *cols[] = { doc->title, doc->tags, doc->summary, doc->body,
@@ -854,12 +862,17 @@ int search_index_add(struct search_index *ix, const struct search_doc *doc)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(ix->insert, 10, key.data, (int)key.len,
 				       SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(ix->insert, 11, ix->verified ? ix->verified : "",
+				       -1, SQLITE_STATIC);
 	/* The vocabulary comes from the indexed columns (the first five), as
 	 * FTS5 splits them (see S_split): this insert is the only statement
 	 * that makes it split text. */
 	if (rc == SQLITE_OK && sqlite3_step(ix->insert) != SQLITE_DONE)
 		rc = SQLITE_ERROR;
 	sqlite3_clear_bindings(ix->insert);
+	free(ix->verified);
+	ix->verified = NULL;
 	if (rc == SQLITE_OK)
 		S_keys_add(ix, &key, doc->url);
 	buf_release(&key);
@@ -1629,7 +1642,7 @@ static char *S_match_expr(const struct S_query *q, int any_word, sqlite3 *db)
 
 struct S_hit {
 	char *title, *section, *summary, *snippet, *path, *url, *tags,
-		*languages;
+		*languages, *verified;
 	double score;
 };
 
@@ -1650,7 +1663,7 @@ static void S_hits_release(struct S_hits *h)
 		struct S_hit *x = &h->items[i];
 		free(x->title), free(x->section), free(x->summary);
 		free(x->snippet), free(x->path), free(x->url);
-		free(x->tags), free(x->languages);
+		free(x->tags), free(x->languages), free(x->verified);
 	}
 	free(h->items);
 	h->items = NULL;
@@ -1684,7 +1697,7 @@ static void S_bind_filters(sqlite3_stmt *st, int *k, const struct S_opts *o)
 /* The columns of a result, in the order S_hit_read reads them; %s is the
  * snippet. */
 #define S_HIT_COLS "SELECT title, section, summary, %s, path, url, tags," \
-		   " languages FROM docs WHERE "
+		   " languages, verified FROM docs WHERE "
 
 static void S_hit_read(sqlite3_stmt *st, struct S_hit *h)
 {
@@ -1696,6 +1709,7 @@ static void S_hit_read(sqlite3_stmt *st, struct S_hit *h)
 	h->url = S_col(st, 5);
 	h->tags = S_col(st, 6);
 	h->languages = S_col(st, 7);
+	h->verified = S_col(st, 8);
 }
 
 /* Every page that passes the filters, by title. */
@@ -2039,6 +2053,23 @@ static void S_json_str(struct buf *b, const char *s)
 	buf_release(&u);
 }
 
+/* A ", "-separated list as a JSON array of strings. */
+static void S_json_list(struct buf *b, const char *s)
+{
+	buf_putc(b, '[');
+	for (int first = 1; s && *s; first = 0) {
+		size_t n = strcspn(s, ",");
+		char *w = xstrndup(s, n);
+		if (!first)
+			buf_puts(b, ", ");
+		S_json_str(b, w);
+		free(w);
+		s += n;
+		s += strspn(s, ", ");
+	}
+	buf_putc(b, ']');
+}
+
 /* A space-separated list as a JSON array of strings. */
 static void S_json_words(struct buf *b, const char *s)
 {
@@ -2116,6 +2147,8 @@ static void S_print_json(FILE *out, const struct S_hits *hits)
 		S_json_words(&b, h->tags);
 		buf_puts(&b, ", \"languages\": ");
 		S_json_words(&b, h->languages);
+		buf_puts(&b, ", \"verified_on\": ");
+		S_json_list(&b, h->verified);
 		buf_puts(&b, ", \"path\": ");
 		S_json_str(&b, h->path);
 		buf_puts(&b, ", \"url\": ");

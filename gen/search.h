@@ -106,6 +106,11 @@ int search_index_open(struct search_index **out, const char *db_path,
 /* Adds one page. Returns 0, or -1 if the page could not be added; the
  * first such error is kept and makes search_index_close() fail. */
 int search_index_add(struct search_index *ix, const struct search_doc *doc);
+/* The toolchains the snippets of the next document added were verified
+ * on, ", " separated ("Python 3.11.2, Python 3.14.10"; NULL: none), shown
+ * by `kb search --json` as "verified_on". Copied; used by the next
+ * search_index_add() only. */
+void search_index_set_verified(struct search_index *ix, const char *versions);
 
 /*
  * Commits, writes the vocabulary and renames the temporary file over

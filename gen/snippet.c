@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Column of the first character of the info string: "```" then the info. */
 #define S_INFO_COL 4
@@ -509,18 +510,76 @@ void snippet_free(struct snippet *s)
 	free(s->cflags);
 	free(s->args);
 	free(s->requires);
-	free(s->toolchain);
-	free(s->verified_date);
-	free(s->command);
-	free(s->compile_step.out);
-	free(s->compile_step.err);
-	for (size_t i = 0; i < s->nruns; i++) {
-		free(s->runs[i].out);
-		free(s->runs[i].err);
+	for (size_t i = 0; i < s->noutputs; i++) {
+		free(s->outputs[i].when);
+		free(s->outputs[i].text);
 	}
-	free(s->runs);
-	free(s->failure);
+	free(s->outputs);
+	snippet_clear_results(s);
 	free(s);
+}
+
+static void S_run_free(struct snippet_run *r)
+{
+	free(r->out);
+	free(r->err);
+	memset(r, 0, sizeof(*r));
+}
+
+void snippet_clear_results(struct snippet *s)
+{
+	for (size_t i = 0; i < s->nresults; i++) {
+		struct snippet_result *r = &s->results[i];
+		free(r->label);
+		free(r->version);
+		free(r->verified_date);
+		free(r->command);
+		free(r->failure);
+		S_run_free(&r->compile_step);
+		for (size_t j = 0; j < r->nruns; j++)
+			S_run_free(&r->runs[j]);
+		free(r->runs);
+	}
+	free(s->results);
+	s->results = NULL;
+	s->nresults = 0;
+	s->status = SNIPPET_PENDING;
+	s->cached = 0;
+	s->needs_record = 0;
+	free(s->toolchain), s->toolchain = NULL;
+	free(s->verified_date), s->verified_date = NULL;
+	free(s->command), s->command = NULL;
+	free(s->failure), s->failure = NULL;
+}
+
+int snippet_add_output(struct snippet *s, const char *info, const char *text,
+		       int line, int end_line, struct diags *d)
+{
+	const char *p = info ? info : "";
+	if (strncmp(p, "output", 6) || (p[6] && !isspace((unsigned char)p[6])))
+		return 0;
+	p += 6;
+	while (isspace((unsigned char)*p))
+		p++;
+	size_t n = strlen(p);
+	while (n && isspace((unsigned char)p[n - 1]))
+		n--;
+	if (!n)
+		return 0;
+	char *when = xstrndup(p, n);
+	if (!S_valid_requires(when) || strncasecmp(when, s->lang, strlen(s->lang))) {
+		diag_add(d, DIAG_ERROR, s->entry_path, line, S_INFO_COL + (int)(p - info),
+			 "bad version for an output block: '%s' (e.g. ```output %s>=3.14, "
+			 "with one of >=, <=, ==, >, <)", when, s->lang);
+		free(when);
+		s->invalid = 1;
+		return -1;
+	}
+	s->outputs = xrealloc(s->outputs, (s->noutputs + 1) * sizeof(*s->outputs));
+	s->outputs[s->noutputs++] = (struct snippet_output){
+		when, xstrdup(text ? text : ""), line, end_line
+	};
+	return 1;
 }
 
 /* ---- getters and rendering ---- */
@@ -570,12 +629,97 @@ const char *snippet_verified_date(const struct snippet *s)
 	return S_verified_kind(s) ? s->verified_date : NULL;
 }
 
+/* The stdout of result r when it passed a run, else NULL. */
+static const char *S_result_out(const struct snippet *s, const struct snippet_result *r)
+{
+	if (s->mode == SNIPPET_MODE_RUN && r->status == SNIPPET_PASSED &&
+	    r->nruns && r->runs[0].out)
+		return r->runs[0].out;
+	return NULL;
+}
+
 const char *snippet_output(const struct snippet *s)
 {
-	if (s->nruns && s->runs[0].out && s->status == SNIPPET_PASSED &&
-	    s->mode == SNIPPET_MODE_RUN)
-		return s->runs[0].out;
+	if (s->status == SNIPPET_PASSED)
+		for (size_t i = 0; i < s->nresults; i++)
+			if (S_result_out(s, &s->results[i]))
+				return S_result_out(s, &s->results[i]);
 	return s->expected;
+}
+
+char *snippet_join_labels(const char *const *labels, size_t n, const char *sep)
+{
+	struct buf b = BUF_INIT;
+	size_t w0 = n ? strcspn(labels[0], " ") : 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *l = labels[i];
+		if (i) {
+			buf_puts(&b, sep);
+			if (labels[0][w0] == ' ' && !strncmp(l, labels[0], w0 + 1))
+				l += w0 + 1;
+		}
+		buf_puts(&b, l);
+	}
+	return buf_detach(&b);
+}
+
+char *snippet_versions(const struct snippet *s)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < s->nresults; i++) {
+		const struct snippet_result *r = &s->results[i];
+		if (r->status != SNIPPET_PASSED || !r->version)
+			continue;
+		if (b.len)
+			buf_puts(&b, ", ");
+		buf_puts(&b, r->version);
+	}
+	return buf_detach(&b);
+}
+
+/* Appends the labels of the results i for which pick(i) holds, joined. */
+static void S_put_labels(struct buf *out, const struct snippet *s,
+			 int (*pick)(const struct snippet *, size_t, const void *),
+			 const void *arg)
+{
+	const char **v = xcalloc(s->nresults + 1, sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; i < s->nresults; i++)
+		if (pick(s, i, arg))
+			v[n++] = s->results[i].label ? s->results[i].label
+			       : s->results[i].tc && s->results[i].tc->name
+			       ? s->results[i].tc->name : s->lang;
+	char *j = snippet_join_labels(v, n, " \xc2\xb7 ");
+	buf_put_html(out, j, strlen(j));
+	free(j);
+	free(v);
+}
+
+static int S_pick_missing(const struct snippet *s, size_t i, const void *arg)
+{
+	(void)arg;
+	return !s->results[i].available;
+}
+
+static int S_pick_same_out(const struct snippet *s, size_t i, const void *arg)
+{
+	const char *o = S_result_out(s, &s->results[i]);
+	return o && !strcmp(o, (const char *)arg);
+}
+
+/* The distinct outputs of the passed results, first seen first. */
+static size_t S_distinct_outputs(const struct snippet *s, const char **v)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nresults; i++) {
+		const char *o = S_result_out(s, &s->results[i]);
+		int seen = !o;
+		for (size_t j = 0; j < n && !seen; j++)
+			seen = !strcmp(v[j], o);
+		if (!seen)
+			v[n++] = o;
+	}
+	return n;
 }
 
 void snippet_render_html(const struct snippet *s, const char *code_html,
@@ -589,12 +733,28 @@ void snippet_render_html(const struct snippet *s, const char *code_html,
 	buf_put_html(out, s->lang, strlen(s->lang));
 	buf_puts(out, "\">\n");
 	buf_puts(out, code_html ? code_html : "");
+	const char **outs = xcalloc(s->nresults + 1, sizeof(*outs));
+	size_t nouts = s->status == SNIPPET_PASSED ? S_distinct_outputs(s, outs) : 0;
 	const char *o = snippet_output(s);
-	if (o && *o) {
+	if (nouts > 1) {
+		/* outputs differ by version: one labelled block each */
+		buf_puts(out, "<div class=\"snippet-outputs\">\n");
+		for (size_t i = 0; i < nouts; i++) {
+			buf_puts(out, "<div class=\"snippet-variant\"><div class=\"snippet-variant-label\">");
+			S_put_labels(out, s, S_pick_same_out, outs[i]);
+			buf_puts(out, "</div><pre class=\"snippet-output\" tabindex=\"0\" aria-label=\"Output on ");
+			S_put_labels(out, s, S_pick_same_out, outs[i]);
+			buf_puts(out, "\"><code>");
+			buf_put_html(out, outs[i], strlen(outs[i]));
+			buf_puts(out, "</code></pre></div>\n");
+		}
+		buf_puts(out, "</div>\n");
+	} else if (o && *o) {
 		buf_puts(out, "<pre class=\"snippet-output\" tabindex=\"0\" aria-label=\"Output\"><code>");
 		buf_put_html(out, o, strlen(o));
 		buf_puts(out, "</code></pre>\n");
 	}
+	free(outs);
 	buf_puts(out, "<figcaption class=\"snippet-meta\"><span class=\"badge badge-");
 	buf_put_html(out, cls, strlen(cls));
 	buf_puts(out, "\">");
@@ -603,6 +763,8 @@ void snippet_render_html(const struct snippet *s, const char *code_html,
 	const char *tc = snippet_toolchain(s);
 	if (tc && s->mode != SNIPPET_MODE_NORUN) {
 		buf_puts(out, " <span class=\"snippet-toolchain\">");
+		if (s->status == SNIPPET_PASSED && s->nresults > 1)
+			buf_puts(out, "on ");
 		buf_put_html(out, tc, strlen(tc));
 		buf_puts(out, "</span>");
 	}
@@ -613,6 +775,14 @@ void snippet_render_html(const struct snippet *s, const char *code_html,
 		buf_puts(out, "\">");
 		buf_put_html(out, date, strlen(date));
 		buf_puts(out, "</time></span>");
+	}
+	size_t nmissing = 0;
+	for (size_t i = 0; i < s->nresults; i++)
+		nmissing += !s->results[i].available;
+	if (nmissing && s->mode != SNIPPET_MODE_NORUN) {
+		buf_puts(out, " \xc2\xb7 <span class=\"snippet-missing\">not run on ");
+		S_put_labels(out, s, S_pick_missing, NULL);
+		buf_puts(out, " (not available on the build machine)</span>");
 	}
 	buf_puts(out, "</figcaption>\n</figure>\n");
 }

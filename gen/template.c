@@ -8,7 +8,8 @@
  * Lines of the chunk match lines of the template, so Lua's own error
  * positions are template positions. The runtime (rendering, include,
  * layout) is the Lua prelude below, run once per state; output buffers
- * (one per template being rendered: page, layout, partials) live in C.
+ * (one per template being rendered: page, layout, partials) live in C and
+ * are reused from page to page.
  */
 #include "template.h"
 
@@ -39,25 +40,11 @@ struct tpl {
 	int depth;       /* '/' count of the URL of the page being rendered */
 	struct buf *out; /* output buffers, out[level - 1] the current one */
 	int level, nout;
-	size_t wrap;     /* most bytes a layout added to a page, to presize
-			  * the layout's buffer */
-	size_t taken;    /* length of the page output handed to its layout */
 	int url_depth;   /* the depth url()'s cache upvalue is for, -1 none */
-	struct pool *pool; /* L's memory */
-	struct buf spare[8]; /* buffers of collected take() results, for reuse */
-	int nspare;
-	struct outbuf *live; /* take() results not collected yet */
-};
-
-/* A take() result: a Lua full userdata, listed in its struct tpl until
- * it is collected, so that tpl_free() can release the buffer. */
-struct outbuf {
-	struct buf b; /* first: read as a struct buf */
-	struct outbuf *prev, *next;
 };
 
 static const char prelude[] =
-	"local loader, G, safe_mt, open, close, write, take = ...\n"
+	"local loader, G, safe_mt, open, close, write = ...\n"
 	"local templates, ctxs, layouts, depth = {}, {}, {}, 0\n"
 	"local getmetatable, setmetatable = getmetatable, setmetatable\n"
 	"local G_mt = {__index = G}\n"
@@ -69,7 +56,7 @@ static const char prelude[] =
 	/* The context table is the template's _ENV; globals not in it come
 	 * from G through its metatable. The output is left in a new buffer
 	 * (open()) that the caller takes (close() or tpl_render). A layout
-	 * gets the output of the template it wraps as it is, in C (take()). */
+	 * gets the output of the template it wraps as a raw string. */
 	"local function render(name, ctx)\n"
 	"  local f = templates[name]\n"
 	"  if not f then f = loader(name); templates[name] = f end\n"
@@ -82,7 +69,7 @@ static const char prelude[] =
 	"  ctxs[depth], layouts[depth] = nil, nil\n"
 	"  depth = depth - 1\n"
 	"  if lay then\n"
-	"    return render(lay, setmetatable({content = setmetatable({take()}, safe_mt)},\n"
+	"    return render(lay, setmetatable({content = raw(close())},\n"
 	"                                    {__index = ctx}))\n"
 	"  end\n"
 	"end\n"
@@ -94,7 +81,6 @@ static const char prelude[] =
 	"return function(name, ctx) depth = 0; render(name, ctx) end\n";
 
 #define REG_SAFE "kb.safe"    /* registry: the metatable of raw strings */
-#define REG_OUTPUT "kb.output" /* registry: the metatable of take()'s buffers */
 #define REG_URL "kb.url"       /* registry: the url() function */
 #define REG_URLS "kb.urls"     /* registry: url()'s results, by page depth */
 
@@ -132,16 +118,7 @@ static const char *S_safe_string(lua_State *L, int idx, int safe_mt, size_t *len
 	if (!safe)
 		return NULL;
 	lua_rawgeti(L, idx, 1);
-	const char *s = NULL;
-	if (lua_type(L, -1) == LUA_TSTRING) {
-		s = lua_tolstring(L, -1, len);
-	} else {
-		const struct buf *b = luaL_testudata(L, -1, REG_OUTPUT);
-		if (b) {
-			s = b->data;
-			*len = b->len;
-		}
-	}
+	const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
 	lua_pop(L, 1); /* the table keeps the string alive */
 	return s;
 }
@@ -165,14 +142,7 @@ static int S_esc(lua_State *L)
 			int safe = lua_rawequal(L, -1, lua_upvalueindex(1));
 			lua_pop(L, 1);
 			if (safe) {
-				const struct buf *b;
 				lua_rawgeti(L, 1, 1);
-				if ((b = luaL_testudata(L, -1, REG_OUTPUT))) {
-					/* a layout's content: now a string */
-					lua_pushlstring(L, b->data, b->len);
-					lua_pushvalue(L, -1);
-					lua_rawseti(L, 1, 1);
-				}
 				return 1;
 			}
 		}
@@ -286,58 +256,6 @@ static int S_close(lua_State *L)
 	return 1;
 }
 
-/* take() -> the current output as a full userdata holding its buffer
- * (read as a raw string by _w and esc()), ending the buffer without
- * copying it. The buffer that replaces it, which the layout writes into,
- * is made as big as the layout is likely to need. (-0, +1, m) */
-static int S_take(lua_State *L)
-{
-	struct tpl *t = S_tpl(L);
-	struct buf *cur = S_current(L, t);
-	struct outbuf *ob = lua_newuserdatauv(L, sizeof(*ob), 0);
-	struct buf *b = &ob->b;
-	*b = *cur;
-	ob->prev = NULL;
-	ob->next = t->live;
-	if (t->live)
-		t->live->prev = ob;
-	t->live = ob;
-	if (t->nspare)
-		*cur = t->spare[--t->nspare];
-	else
-		buf_init(cur);
-	buf_truncate(cur, 0);
-	buf_grow(cur, b->len + t->wrap + t->wrap / 4);
-	if (t->level == 1)
-		t->taken = b->len;
-	t->level--;
-	luaL_setmetatable(L, REG_OUTPUT);
-	return 1;
-}
-
-/* __gc of take()'s buffers: the buffer is kept for the next take(). */
-static int S_output_gc(lua_State *L)
-{
-	struct tpl *t = S_tpl(L);
-	struct outbuf *ob = lua_touserdata(L, 1);
-	struct buf *b = &ob->b;
-	if (ob->prev || t->live == ob) {
-		if (ob->prev)
-			ob->prev->next = ob->next;
-		else
-			t->live = ob->next;
-		if (ob->next)
-			ob->next->prev = ob->prev;
-		ob->prev = ob->next = NULL;
-	}
-	if (b->cap && t->nspare < (int)(sizeof(t->spare) / sizeof(t->spare[0])))
-		t->spare[t->nspare++] = *b;
-	else
-		buf_release(b);
-	buf_init(b);
-	return 0;
-}
-
 /* url(to) -> to made relative to the current page; absolute URLs and
  * "#anchors" are returned as they are. Upvalue 1 is the table of the
  * results so far for pages at the current depth (set by S_url_depth).
@@ -443,153 +361,6 @@ static lua_State *S_sandbox(lua_State *L)
 lua_State *tpl_sandbox_new(void)
 {
 	return S_sandbox(luaL_newstate());
-}
-
-/* ---- the allocator of a template state ---- */
-
-/*
- * A template state makes and drops hundreds of small objects per page
- * (strings, tables, closures), from one thread. They come from free lists
- * by size class, carved from slabs that are freed with the state; bigger
- * blocks come from malloc, listed in the pool. The pool owns all of the
- * state's memory, so that the state can be dropped with the pool without
- * lua_close() freeing its objects one by one.
- */
-#define POOL_GRAIN 16
-#define POOL_CLASSES 32 /* blocks of 16, 32, ..., 512 bytes */
-#define POOL_SLAB (64 * 1024)
-
-/* The header of a malloc'ed block: 16 bytes, which keeps the block
- * aligned as malloc aligns. */
-struct big {
-	struct big *prev, *next;
-};
-
-struct pool {
-	void *free[POOL_CLASSES + 1]; /* by class; a free block holds the next */
-	char *cur, *end;              /* the unused rest of the newest slab */
-	void *slabs;                  /* slabs, linked through their first word */
-	struct big bigs;              /* malloc'ed blocks: a ring through this */
-};
-
-static void S_pool_init(struct pool *p)
-{
-	p->bigs.prev = p->bigs.next = &p->bigs;
-}
-
-static void S_big_link(struct pool *p, struct big *h)
-{
-	h->prev = &p->bigs;
-	h->next = p->bigs.next;
-	h->next->prev = h;
-	p->bigs.next = h;
-}
-
-static void S_big_unlink(struct big *h)
-{
-	h->prev->next = h->next;
-	h->next->prev = h->prev;
-}
-
-static void *S_big_alloc(struct pool *p, size_t n)
-{
-	struct big *h = malloc(sizeof(*h) + n);
-	if (!h)
-		return NULL;
-	S_big_link(p, h);
-	return h + 1;
-}
-
-static void *S_big_realloc(struct pool *p, void *b, size_t n)
-{
-	struct big *h = (struct big *)b - 1;
-	S_big_unlink(h);
-	struct big *nh = realloc(h, sizeof(*h) + n);
-	if (!nh) {
-		S_big_link(p, h);
-		return NULL;
-	}
-	S_big_link(p, nh);
-	return nh + 1;
-}
-
-/* The class of a block of n bytes, 0 for malloc'ed ones. */
-static inline size_t S_class(size_t n)
-{
-	return n && n <= POOL_GRAIN * POOL_CLASSES ? (n + POOL_GRAIN - 1) / POOL_GRAIN : 0;
-}
-
-static void *S_pool_get(struct pool *p, size_t c)
-{
-	void *b = p->free[c];
-	if (b) {
-		p->free[c] = *(void **)b;
-		return b;
-	}
-	size_t n = c * POOL_GRAIN;
-	if ((size_t)(p->end - p->cur) < n) {
-		char *slab = malloc(POOL_SLAB);
-		if (!slab)
-			return NULL;
-		*(void **)slab = p->slabs;
-		p->slabs = slab;
-		p->cur = slab + POOL_GRAIN;
-		p->end = slab + POOL_SLAB;
-	}
-	b = p->cur;
-	p->cur += n;
-	return b;
-}
-
-static void S_pool_put(struct pool *p, void *b, size_t osize)
-{
-	size_t c = S_class(osize);
-	if (!c) {
-		struct big *h = (struct big *)b - 1;
-		S_big_unlink(h);
-		free(h);
-		return;
-	}
-	*(void **)b = p->free[c];
-	p->free[c] = b;
-}
-
-/* lua_Alloc: Lua passes the size of every block it frees or resizes. */
-static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
-{
-	struct pool *p = ud;
-	if (!ptr)
-		osize = 0; /* then osize is the kind of object */
-	if (!nsize) {
-		if (ptr)
-			S_pool_put(p, ptr, osize);
-		return NULL;
-	}
-	size_t oc = S_class(osize), nc = S_class(nsize);
-	if (ptr && oc == nc && (oc || nsize == osize))
-		return ptr;
-	if (ptr && !oc && !nc)
-		return S_big_realloc(p, ptr, nsize);
-	void *b = nc ? S_pool_get(p, nc) : S_big_alloc(p, nsize);
-	if (b && ptr) {
-		memcpy(b, ptr, osize < nsize ? osize : nsize);
-		S_pool_put(p, ptr, osize);
-	}
-	return b;
-}
-
-static void S_pool_release(struct pool *p)
-{
-	while (p->bigs.next != &p->bigs) {
-		struct big *h = p->bigs.next;
-		S_big_unlink(h);
-		free(h);
-	}
-	while (p->slabs) {
-		void *next = *(void **)p->slabs;
-		free(p->slabs);
-		p->slabs = next;
-	}
 }
 
 static int S_panic(lua_State *L)
@@ -771,20 +542,14 @@ static int S_loader(lua_State *L)
 
 struct tpl *tpl_new(const char *dir)
 {
-	struct pool *pool = xcalloc(1, sizeof(*pool));
-	S_pool_init(pool);
-	lua_State *L = lua_newstate(S_alloc, pool);
+	lua_State *L = luaL_newstate();
 	if (L)
 		lua_atpanic(L, S_panic);
 	L = S_sandbox(L);
-	if (!L) {
-		S_pool_release(pool);
-		free(pool);
+	if (!L)
 		return NULL;
-	}
 	struct tpl *t = xcalloc(1, sizeof(*t));
 	t->L = L;
-	t->pool = pool;
 	t->dir = xstrdup(dir);
 	t->url_depth = -1;
 	*(struct tpl **)lua_getextraspace(L) = t;
@@ -798,10 +563,6 @@ struct tpl *tpl_new(const char *dir)
 	lua_pushcclosure(L, S_esc, 1);
 	lua_setglobal(L, "esc");
 	lua_pop(L, 1);
-	luaL_newmetatable(L, REG_OUTPUT);
-	lua_pushcfunction(L, S_output_gc);
-	lua_setfield(L, -2, "__gc");
-	lua_pop(L, 1);
 	lua_newtable(L);
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_URLS);
 	lua_pushnil(L); /* set by S_url_depth() before each page */
@@ -809,8 +570,10 @@ struct tpl *tpl_new(const char *dir)
 	lua_pushvalue(L, -1);
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_URL);
 	lua_setglobal(L, "url");
-	if (luaL_loadbufferx(L, prelude, sizeof(prelude) - 1, "=prelude", "t") != LUA_OK)
-		goto fail;
+	if (luaL_loadbufferx(L, prelude, sizeof(prelude) - 1, "=prelude", "t") != LUA_OK) {
+		tpl_free(t);
+		return NULL;
+	}
 	lua_pushcfunction(L, S_loader);
 	lua_pushglobaltable(L);
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_SAFE);
@@ -818,18 +581,12 @@ struct tpl *tpl_new(const char *dir)
 	lua_pushcfunction(L, S_close);
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_SAFE);
 	lua_pushcclosure(L, S_write, 1);
-	lua_pushcfunction(L, S_take);
-	if (lua_pcall(L, 7, 1, 0) != LUA_OK)
-		goto fail;
+	if (lua_pcall(L, 6, 1, 0) != LUA_OK) {
+		tpl_free(t);
+		return NULL;
+	}
 	lua_setfield(L, LUA_REGISTRYINDEX, REG_RENDER);
 	return t;
-fail:
-	lua_close(L);
-	S_pool_release(pool);
-	free(pool);
-	free(t->dir);
-	free(t);
-	return NULL;
 }
 
 struct lua_State *tpl_state(struct tpl *t)
@@ -847,7 +604,6 @@ int tpl_render_view(struct tpl *t, const char *name, const char *page_url,
 		t->depth += *p == '/';
 	S_url_depth(t);
 	t->level = 0;
-	t->taken = 0;
 	lua_getfield(L, LUA_REGISTRYINDEX, REG_RENDER);
 	lua_pushstring(L, name);
 	lua_pushvalue(L, ctx);
@@ -863,8 +619,6 @@ int tpl_render_view(struct tpl *t, const char *name, const char *page_url,
 	}
 	/* The page, straight from its buffer, which the next page reuses. */
 	struct buf *page = &t->out[0];
-	if (t->taken && page->len > t->taken && page->len - t->taken > t->wrap)
-		t->wrap = page->len - t->taken;
 	if (!page->cap)
 		buf_grow(page, 0);
 	page->data[page->len] = '\0';
@@ -894,17 +648,7 @@ void tpl_free(struct tpl *t)
 {
 	if (!t)
 		return;
-	/* The state goes with its pool, all at once (no finalizers run:
-	 * the only ones that matter, take()'s, are done here). */
-	while (t->live) {
-		struct outbuf *ob = t->live;
-		t->live = ob->next;
-		buf_release(&ob->b);
-	}
-	S_pool_release(t->pool);
-	free(t->pool);
-	while (t->nspare)
-		buf_release(&t->spare[--t->nspare]);
+	lua_close(t->L);
 	for (int i = 0; i < t->nout; i++)
 		buf_release(&t->out[i]);
 	free(t->out);

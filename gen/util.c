@@ -151,6 +151,25 @@ void buf_truncate(struct buf *b, size_t len)
 	}
 }
 
+void buf_put_json(struct buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			buf_printf(b, "\\%c", c);
+		else if (c == '\n')
+			buf_puts(b, "\\n");
+		else if (c == '\t')
+			buf_puts(b, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			buf_printf(b, "\\u%04x", c);
+		else
+			buf_putc(b, (char)c);
+	}
+	buf_putc(b, '"');
+}
+
 void buf_put_html(struct buf *b, const char *s, size_t len)
 {
 	size_t i = 0;
@@ -650,10 +669,15 @@ char *diag_format(const struct diag *g)
 	return buf_detach(&b);
 }
 
-void diag_print(struct diags *d, void *stream)
+void diag_sort(struct diags *d)
 {
 	if (d->n > 1)
 		qsort(d->items, d->n, sizeof(*d->items), S_diag_cmp);
+}
+
+void diag_print(struct diags *d, void *stream)
+{
+	diag_sort(d);
 	for (size_t i = 0; i < d->n; i++) {
 		char *s = diag_format(&d->items[i]);
 		fprintf(stream, "%s\n", s);

@@ -52,6 +52,10 @@ void buf_truncate(struct buf *b, size_t len);
 /* Append s[0..len) with HTML special characters (&<>"') escaped. s is a
  * C string, or a prefix of one (it may be read up to its NUL). */
 void buf_put_html(struct buf *b, const char *s, size_t len);
+/* Appends s as a quoted JSON string: '"' and '\\' escaped, control
+ * characters as \n, \t or \u00XX; bytes >= 0x80 are copied (s should be
+ * UTF-8). */
+void buf_put_json(struct buf *b, const char *s);
 char *buf_detach(struct buf *b);
 void buf_release(struct buf *b);
 
@@ -140,6 +144,9 @@ void diag_add_locked(struct diags *d, enum diag_level level, const char *file,
 		     int line, int col, const char *fmt, ...) KB_PRINTF(6, 7);
 /* Move every message of src to the end of dst; src is left empty. */
 void diag_merge(struct diags *dst, struct diags *src);
+/* Sorts the messages by file, line and column, messages about no file
+ * first, keeping the order of arrival otherwise. */
+void diag_sort(struct diags *d);
 /* Sort and print every message to the stream ("file:line:col: level: msg"). */
 void diag_print(struct diags *d, void *stream);
 /* Format one message as it would be printed; caller frees. */

@@ -13,9 +13,19 @@
  * limit (it reserves terabytes of virtual memory; the sandbox still bounds
  * their resident memory).
  *
+ * Toolchains: a snippet runs on each toolchain of its runner (kb.lua's
+ * `toolchains`, see config.h) that its requires= allows, with the
+ * toolchain's variables substituted in the templates ({python}) and its
+ * root, if any, given to the sandbox; the version command runs the same
+ * way. A declared toolchain whose root or version command fails is not
+ * available: it is not run, and verify_run() reports all such toolchains
+ * in one note.
+ *
  * Cache: one file per result, <cache_dir>/snippets/<sha1>.txt, keyed by the
- * git blob hash of (runner name and templates, toolchain version, source
- * file name, mode, tsan, timeout, repeat, cflags, args, source). The
+ * git blob hash of (runner name and templates, the toolchain's exact
+ * version banner, its name, root and variables, source file name, mode,
+ * tsan, timeout, repeat, cflags, args, source): one entry per (snippet,
+ * toolchain). The
  * expected output, expect=, exit= and normalize= are not part of the key:
  * a cached result is compared again with the current expectation without
  * rerunning. Runs that could not start, and runs that hit the time limit
@@ -65,9 +75,13 @@ struct verify_opts {
 };
 
 /*
- * Verifies every snippet of v (invalid and norun ones are left alone) and
- * stores the result in it (status, runs, toolchain, verified_date, ...).
- * Every failure is added to d as an error at entry:line: a headline, then
+ * Verifies every snippet of v (invalid and norun ones are left alone) on
+ * each toolchain it applies to, all (snippet, toolchain) runs in one pool,
+ * and stores one result per applicable toolchain in it (results), then
+ * their summary (status, toolchain, verified_date, ...). Every failure on
+ * a toolchain is added to d as an error at entry:line, naming the
+ * toolchain when the runner declares toolchains ("snippet failed on
+ * Python 3.14.10: ..."): a headline, then
  * detail lines indented by two spaces with the reasons, a unified diff of
  * expected and actual output, the command, the exit status or signal (or
  * "timed out after Ns") and the last 20 lines of stderr ("| " prefixed):
@@ -85,8 +99,10 @@ struct verify_opts {
  *       | warn
  *
  * A runnable snippet without expected output is such a failure (unless
- * opts->record). requires= not met: a note (an error under opts->strict),
- * status SNIPPET_SKIPPED. Calling it again on the same snippets first
+ * opts->record). requires= met by no toolchain: a note (an error under
+ * opts->strict), status SNIPPET_SKIPPED; no applicable toolchain
+ * available: SNIPPET_SKIPPED without a note of its own (an error under
+ * opts->strict). Calling it again on the same snippets first
  * clears their previous results. cfg is not used (each snippet carries
  * its runner) and may be NULL. Returns the number of failed snippets.
  */
@@ -104,15 +120,17 @@ int verify_stress(struct snippet **v, size_t n, const struct config *cfg,
 
 /*
  * `kb check --record`: after verify_run() with opts->record set, writes the
- * actual stdout of every snippet marked needs_record into its ```output
- * block (inserting one after the code block when there is none) or into
- * its sidecar file. Snippets of one file are rewritten bottom-up in one
+ * actual stdout of every result marked needs_record into the ```output
+ * block it was compared with (inserting one after the code block when
+ * there is none) or into its sidecar file; when results that passed still
+ * use that block, a toolchain whose output differs gets a new block pinned
+ * to its version (```output python==3.14) after the snippet's last one. Snippets of one file are rewritten bottom-up in one
  * write; the new block keeps the indentation and fence character of the
  * old one (or of the code block) and gets a longer fence when the output
  * itself contains a fence. expect=contains/regex snippets are never
  * recorded (their block is a pattern). Line numbers in v are stale
  * afterwards: parse again before another record. Returns the number of
- * snippets recorded, or -1 on an I/O error (reported in d).
+ * blocks written or added, or -1 on an I/O error (reported in d).
  */
 int verify_record(struct snippet **v, size_t n, struct diags *d);
 

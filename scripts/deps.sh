@@ -4,6 +4,7 @@
 # is missing with apt-get; otherwise it prints the exact command and stops.
 #
 #   scripts/deps.sh build    libraries and tools to build kb and the site
+#                            (bubblewrap: the sandbox snippets run in)
 #   scripts/deps.sh test     + cmocka, browsers and tools for the test suite
 #   scripts/deps.sh bench    + hugo, cmark and time for `make bench`
 set -e
@@ -11,10 +12,12 @@ what=${1:-build}
 
 pkgs="build-essential pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev
 libgit2-dev liblua5.4-dev libyaml-dev libsqlite3-dev libmicrohttpd-dev
-python3 python3-pygments git"
+python3 python3-pygments git bubblewrap"
+# kb links checks URLs with libcurl.
+pkgs="$pkgs libcurl4-openssl-dev"
 case "$what" in
-test)  pkgs="$pkgs libcmocka-dev chromium nodejs npm" ;;
-bench) pkgs="$pkgs hugo cmark time" ;;
+test)  pkgs="$pkgs libcmocka-dev chromium nodejs npm python3-yaml" ;;
+bench) pkgs="$pkgs hugo cmark cmark-gfm time" ;;
 build) ;;
 *) echo "usage: scripts/deps.sh build|test|bench" >&2; exit 2 ;;
 esac

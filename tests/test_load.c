@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "load.h"
@@ -62,6 +63,31 @@ static void test_load_unknown_key_suggests(void **state)
 	struct entry *e = S_load("content/topics/gil.md",
 		"---\ntitle: x\nsummary: y\n  \ntittle: z\n---\n", &d);
 	assert_true(S_has(&d, "content/topics/gil.md:5:1: error: unknown key 'tittle' (did you mean 'title'?)"));
+	entry_free(e);
+	diag_release(&d);
+}
+
+static void test_load_checked_date(void **state)
+{
+	(void)state;
+	time_t now = 1796601600; /* 2026-12-07 */
+	unsetenv("SOURCE_DATE_EPOCH");
+	assert_true(load_valid_date("2026-12-07", now));
+	assert_true(load_valid_date("2024-02-29", now));
+	const char *bad[] = { "2026-12-31", "2023-02-29", "2026-13-01", "2026-1-07",
+			      "07/12/2026", "2026-12-07x", "", "yesterday" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(load_valid_date(bad[i], now));
+	struct diags d = DIAGS_INIT;
+	struct entry *e = S_load("content/topics/gil.md",
+		"---\ntitle: x\nsummary: y\nchecked: 2026-02-30\n---\n", &d);
+	assert_true(S_has(&d, "content/topics/gil.md:4:10: error: 'checked' must be a past date like 2026-12-07 (YYYY-MM-DD), not '2026-02-30'"));
+	entry_free(e);
+	diag_release(&d);
+	d = (struct diags)DIAGS_INIT;
+	e = S_load("content/topics/gil.md", "---\ntitle: x\nsummary: y\nchecked: 2025-01-31\n---\n", &d);
+	assert_int_equal(d.errors, 0);
+	assert_string_equal(e->checked, "2025-01-31");
 	entry_free(e);
 	diag_release(&d);
 }
@@ -168,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_load_good_entry),
 		cmocka_unit_test(test_load_unknown_key_suggests),
 		cmocka_unit_test(test_load_unknown_key_no_suggestion),
+		cmocka_unit_test(test_load_checked_date),
 		cmocka_unit_test(test_load_section_keys),
 		cmocka_unit_test(test_load_types_and_duplicates),
 		cmocka_unit_test(test_load_malformed),

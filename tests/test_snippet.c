@@ -334,16 +334,35 @@ static void test_snippet_file_errors(void **state)
 
 /* ---- rendering ---- */
 
+/* Adds a result to s: on toolchain version (NULL: not available), with
+ * stdout out (NULL: failed). */
+static struct snippet_result *S_result(struct snippet *s, const char *version,
+				       const char *out)
+{
+	s->results = realloc(s->results, (s->nresults + 1) * sizeof(*s->results));
+	struct snippet_result *r = &s->results[s->nresults++];
+	memset(r, 0, sizeof(*r));
+	r->block = -1;
+	r->available = version != NULL;
+	r->label = version ? strdup(version) : NULL;
+	r->version = version ? strdup(version) : NULL;
+	r->status = !version ? SNIPPET_PENDING : out ? SNIPPET_PASSED : SNIPPET_FAILED;
+	if (out) {
+		r->nruns = 1;
+		r->runs = calloc(1, sizeof(*r->runs));
+		r->runs[0].out = strdup(out);
+		r->runs[0].err = strdup("");
+	}
+	return r;
+}
+
 static struct snippet *S_passed(struct fx *f, const char *info)
 {
 	struct snippet *s = S_parse(f, info, "a < b\n");
 	s->status = SNIPPET_PASSED;
 	s->toolchain = strdup("Python 3.11.7");
 	s->verified_date = strdup("2025-11-25");
-	s->nruns = 1;
-	s->runs = calloc(1, sizeof(*s->runs));
-	s->runs[0].out = strdup("a < b & c\n");
-	s->runs[0].err = strdup("");
+	S_result(s, "Python 3.11.7", "a < b & c\n");
 	return s;
 }
 
@@ -365,6 +384,92 @@ static void test_snippet_render_verified(void **state)
 	assert_string_equal(snippet_verified_date(s), "2025-11-25");
 	buf_release(&b);
 	snippet_free(s);
+}
+
+/* Several toolchains: the versions it was verified on, the outputs side
+ * by side where they differ, and the toolchains that were missing. */
+static void test_snippet_render_matrix(void **state)
+{
+	struct fx *f = *state;
+	struct snippet *s = S_parse(f, "python", "fork\n");
+	s->status = SNIPPET_PASSED;
+	s->toolchain = strdup("Python 3.11.2 \xc2\xb7 3.13.18 \xc2\xb7 3.14.10");
+	s->verified_date = strdup("2026-12-07");
+	S_result(s, "Python 3.11.2", "fork\n");
+	S_result(s, "Python 3.13.18", "fork\n");
+	S_result(s, "Python 3.14.10", "forkserver\n");
+	struct snippet_result *ft = S_result(s, NULL, NULL);
+	ft->label = strdup("Python 3.14t");
+	struct buf b = BUF_INIT;
+	snippet_render_html(s, "<pre><code>x</code></pre>", &b);
+	assert_string_equal(b.data,
+		"<figure class=\"snippet snippet-verified\" data-lang=\"python\">\n"
+		"<pre><code>x</code></pre>"
+		"<div class=\"snippet-outputs\">\n"
+		"<div class=\"snippet-variant\"><div class=\"snippet-variant-label\">"
+		"Python 3.11.2 \xc2\xb7 3.13.18</div><pre class=\"snippet-output\" tabindex=\"0\" "
+		"aria-label=\"Output on Python 3.11.2 \xc2\xb7 3.13.18\"><code>fork\n</code></pre></div>\n"
+		"<div class=\"snippet-variant\"><div class=\"snippet-variant-label\">"
+		"Python 3.14.10</div><pre class=\"snippet-output\" tabindex=\"0\" "
+		"aria-label=\"Output on Python 3.14.10\"><code>forkserver\n</code></pre></div>\n"
+		"</div>\n"
+		"<figcaption class=\"snippet-meta\"><span class=\"badge badge-verified\">"
+		"verified</span> <span class=\"snippet-toolchain\">on Python 3.11.2 \xc2\xb7 "
+		"3.13.18 \xc2\xb7 3.14.10</span>"
+		" \xc2\xb7 <span class=\"snippet-date\">verified <time datetime=\"2026-12-07\">"
+		"2026-12-07</time></span> \xc2\xb7 <span class=\"snippet-missing\">not run on "
+		"Python 3.14t (not available on the build machine)</span></figcaption>\n</figure>\n");
+	char *versions = snippet_versions(s);
+	assert_string_equal(versions, "Python 3.11.2, Python 3.13.18, Python 3.14.10");
+	free(versions);
+	buf_release(&b);
+	/* one output for all: one block, as with a single toolchain */
+	free(s->results[2].runs[0].out);
+	s->results[2].runs[0].out = strdup("fork\n");
+	snippet_render_html(s, "", &b);
+	assert_null(strstr(b.data, "snippet-variant"));
+	assert_non_null(strstr(b.data, "aria-label=\"Output\"><code>fork\n</code>"));
+	buf_release(&b);
+	snippet_free(s);
+}
+
+/* ```output python>=3.14 blocks: taken with their qualifier; a bad one is
+ * an error; anything else is not an output block. */
+static void test_snippet_qualified_outputs(void **state)
+{
+	struct fx *f = *state;
+	struct snippet *s = S_parse(f, "python", "fork\n");
+	assert_int_equal(snippet_add_output(s, "output python>=3.14", "forkserver\n", 9, 11, &f->d), 1);
+	assert_int_equal(snippet_add_output(s, "output  python==3.13 ", "x\n", 12, 14, &f->d), 1);
+	assert_int_equal(snippet_add_output(s, "output", "y\n", 15, 17, &f->d), 0);
+	assert_int_equal(snippet_add_output(s, "python", "y\n", 15, 17, &f->d), 0);
+	assert_int_equal(s->noutputs, 2);
+	assert_string_equal(s->outputs[0].when, "python>=3.14");
+	assert_string_equal(s->outputs[0].text, "forkserver\n");
+	assert_int_equal(s->outputs[0].line, 9);
+	assert_int_equal(s->outputs[0].end_line, 11);
+	assert_string_equal(s->outputs[1].when, "python==3.13");
+	assert_int_equal(f->d.n, 0);
+	assert_false(s->invalid);
+	assert_int_equal(snippet_add_output(s, "output python=>3.14", "z\n", 18, 20, &f->d), -1);
+	assert_true(s->invalid);
+	assert_int_equal(f->d.n, 1);
+	assert_non_null(strstr(f->d.items[0].msg, "bad version for an output block: 'python=>3.14'"));
+	assert_int_equal(f->d.items[0].line, 18);
+	assert_int_equal(snippet_add_output(s, "output gcc>=12", "z\n", 21, 23, &f->d), -1);
+	snippet_free(s);
+}
+
+static void test_snippet_join_labels(void **state)
+{
+	(void)state;
+	const char *v[] = { "Python 3.11.2", "Python 3.14.10", "gcc 12.2.0", "Python 3.13.1 (py-ft)" };
+	char *j = snippet_join_labels(v, 4, ", ");
+	assert_string_equal(j, "Python 3.11.2, 3.14.10, gcc 12.2.0, 3.13.1 (py-ft)");
+	free(j);
+	j = snippet_join_labels(v, 0, ", ");
+	assert_string_equal(j, "");
+	free(j);
 }
 
 static void test_snippet_badges(void **state)
@@ -436,6 +541,9 @@ int main(void)
 		T(test_snippet_file_and_sidecar),
 		T(test_snippet_file_errors),
 		T(test_snippet_render_verified),
+		T(test_snippet_render_matrix),
+		T(test_snippet_qualified_outputs),
+		T(test_snippet_join_labels),
 		T(test_snippet_badges),
 		T(test_snippet_list_skipped),
 #undef T

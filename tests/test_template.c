@@ -184,7 +184,7 @@ static char *S_render_in(struct tpl *t, const char *name, const char *title, con
 	return out;
 }
 
-/* Layouts wrap big pages (handed to them without a copy): the output is
+/* Layouts wrap big pages: the output is
  * the same however often a layout writes its content, when it keeps it for
  * a later page, and when layouts nest, page after page in one state. */
 static void test_template_layout_big_pages(void **state)

@@ -56,16 +56,7 @@ static void S_config(struct config *cfg)
 
 static void S_config_free(struct config *cfg)
 {
-	for (size_t i = 0; i < cfg->nrunners; i++) {
-		struct runner *r = &cfg->runners[i];
-		free(r->name);
-		free(r->ext);
-		strlist_release(&r->compile);
-		strlist_release(&r->tsan);
-		strlist_release(&r->run);
-		strlist_release(&r->version);
-	}
-	free(cfg->runners);
+	config_release(cfg);
 }
 
 #define S_MAX 8
@@ -307,7 +298,7 @@ static void test_verify_sorted_threads(void **state)
 	S_print_diags(f);
 	assert_int_equal(sorted->status, SNIPPET_PASSED);
 	assert_int_equal(exact->status, SNIPPET_FAILED);
-	assert_string_equal(sorted->runs[0].out, "worker 2\nworker 1\nworker 0\n");
+	assert_string_equal(sorted->results[0].runs[0].out, "worker 2\nworker 1\nworker 0\n");
 	const char *msg = S_diag_with(f, "output differs");
 	assert_non_null(msg);
 	assert_non_null(strstr(msg, "command: python3 -X dev snippet.py"));
@@ -540,7 +531,7 @@ static void test_verify_c_cflags_args(void **state)
 	assert_int_equal(S_verify(f), 0);
 	S_print_diags(f);
 	assert_int_equal(s->status, SNIPPET_PASSED);
-	assert_int_equal(s->nruns, 2);
+	assert_int_equal(s->results[0].nruns, 2);
 	assert_non_null(s->toolchain);
 }
 
@@ -689,6 +680,266 @@ static void test_verify_stress(void **state)
 	assert_non_null(strstr(msg, "run 1 vs run 2"));
 }
 
+/* ---- the toolchain matrix ---- */
+
+/*
+ * Gives the python runner three toolchains, all the machine's python3
+ * under other names: "Python 3.11" and "Python 3.14" report versions
+ * 3.11.2 and 3.14.<minor14> and pass their tag ("a", "b") to the snippet
+ * as argv[1], so a snippet printing it differs by toolchain; "Python
+ * 3.99" lives in a root that does not exist.
+ */
+static void S_matrix(struct fx *f, const char *minor14)
+{
+	struct runner *py = &f->cfg.runners[1];
+	static const char *const run[] = { "{python}", "{src}", "{tag}", NULL };
+	static const char *const ver[] = { "{python}", "-c", "print('Python {fakever}')", NULL };
+	strlist_release(&py->run);
+	strlist_release(&py->version);
+	S_strlist(&py->run, run);
+	S_strlist(&py->version, ver);
+	for (size_t i = 0; i < py->ntoolchains; i++) {
+		free(py->toolchains[i].name);
+		free(py->toolchains[i].root);
+		strlist_release(&py->toolchains[i].vars);
+	}
+	free(py->toolchains);
+	py->ntoolchains = 3;
+	py->declared = 1;
+	py->toolchains = calloc(3, sizeof(*py->toolchains));
+	const char *names[] = { "Python 3.11", "Python 3.14", "Python 3.99" };
+	const char *tags[] = { "a", "b", "m" };
+	char *vers[] = { xstrdup("3.11.2"), xasprintf("3.14.%s", minor14), xstrdup("3.99.0") };
+	for (int i = 0; i < 3; i++) {
+		struct toolchain *tc = &py->toolchains[i];
+		tc->name = strdup(names[i]);
+		strlist_push(&tc->vars, "fakever");
+		strlist_push(&tc->vars, vers[i]);
+		strlist_push(&tc->vars, "python");
+		strlist_push(&tc->vars, "/usr/bin/python3");
+		strlist_push(&tc->vars, "tag");
+		strlist_push(&tc->vars, tags[i]);
+		free(vers[i]);
+	}
+	py->toolchains[2].root = path_join(f->dir, "no-such-root");
+}
+
+static const char S_tag_py[] = "import sys\nprint(sys.argv[1])\n";
+
+static size_t S_count_notes(struct fx *f, const char *needle)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < f->d.n; i++)
+		k += f->d.items[i].level == DIAG_NOTE && strstr(f->d.items[i].msg, needle);
+	return k;
+}
+
+/* Passing on one toolchain and failing on another fails, naming it; the
+ * missing toolchain is reported once, in one note. */
+static void test_verify_matrix_names_toolchain(void **state)
+{
+	struct fx *f = *state;
+	S_matrix(f, "10");
+	struct snippet *s = S_add(f, "python", S_tag_py, "a\n");
+	S_add(f, "python", "print(1)\n", "1\n");
+	S_add(f, "python", "print(2)\n", "2\n");
+	assert_int_equal(S_verify(f), 1);
+	assert_int_equal(s->status, SNIPPET_FAILED);
+	assert_int_equal(s->nresults, 3);
+	assert_int_equal(s->results[0].status, SNIPPET_PASSED);
+	assert_int_equal(s->results[1].status, SNIPPET_FAILED);
+	assert_false(s->results[2].available);
+	assert_int_equal(f->d.errors, 1);
+	const char *msg = S_diag_with(f, "snippet failed on Python 3.14.10: output differs "
+				      "from the expected output (expect=exact)");
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "-a\n  +b\n"));
+	assert_non_null(strstr(msg, "command: /usr/bin/python3 snippet.py b"));
+	assert_null(S_diag_with(f, "failed on Python 3.11"));
+	assert_int_equal(S_count_notes(f, "not available"), 1);
+	assert_non_null(S_diag_with(f, "toolchain not available on this machine: "
+				    "Python 3.99 (run `make toolchains`)"));
+	assert_string_equal(f->v[1]->toolchain, "Python 3.11.2 \xc2\xb7 3.14.10");
+	assert_int_equal(f->v[1]->status, SNIPPET_PASSED);
+}
+
+/* requires= picks the toolchains; ```output python>=3.14 the block. */
+static void test_verify_matrix_applies(void **state)
+{
+	struct fx *f = *state;
+	S_matrix(f, "10");
+	struct snippet *both = S_add(f, "python", S_tag_py, "a\n");
+	assert_int_equal(snippet_add_output(both, "output python>=3.14", "b\n", 24, 26, &f->d), 1);
+	struct snippet *new = S_add(f, "python requires=\"python>=3.14\"", S_tag_py, "b\n");
+	struct snippet *old = S_add(f, "python requires=\"python<3.12\"", S_tag_py, "a\n");
+	struct snippet *pin = S_add(f, "python requires=\"python==3.14\"", S_tag_py, "b\n");
+	struct snippet *none = S_add(f, "python requires=\"python>=3.99\"", S_tag_py, "m\n");
+	struct snippet *never = S_add(f, "python requires=\"python>=4\"", S_tag_py, "m\n");
+	assert_int_equal(S_verify(f), 0);
+	S_print_diags(f);
+	assert_int_equal(both->status, SNIPPET_PASSED);
+	assert_int_equal(both->results[0].block, -1);
+	assert_int_equal(both->results[1].block, 0);
+	char *v = snippet_versions(both);
+	assert_string_equal(v, "Python 3.11.2, Python 3.14.10");
+	free(v);
+	assert_int_equal(new->nresults, 2);  /* 3.14 and the missing 3.99 */
+	assert_string_equal(new->toolchain, "Python 3.14.10");
+	assert_int_equal(old->nresults, 1);
+	assert_string_equal(old->toolchain, "Python 3.11.2");
+	assert_int_equal(pin->nresults, 1);
+	assert_int_equal(pin->status, SNIPPET_PASSED);
+	assert_int_equal(none->status, SNIPPET_SKIPPED);
+	assert_int_equal(none->nresults, 1);
+	assert_int_equal(never->status, SNIPPET_SKIPPED);
+	assert_int_equal(f->st.skipped, 2);
+	/* a missing toolchain is one note; requires= no toolchain meets, one each */
+	assert_int_equal(S_count_notes(f, "not available on this machine: Python 3.99"), 1);
+	assert_non_null(S_diag_with(f, "snippet skipped: requires python>=4, but the "
+				    "toolchains are Python 3.11.2, 3.14.10, 3.99"));
+	assert_int_equal(f->d.n, 2);
+	char *list = NULL;
+	size_t list_len = 0;
+	FILE *mem = open_memstream(&list, &list_len);
+	assert_int_equal(snippet_list_skipped(f->v, f->n, mem), 2);
+	fclose(mem);
+	assert_string_equal(list,
+		"content/v.md:10: skipped: no toolchain it applies to is available on "
+		"this machine (Python 3.99)\n"
+		"content/v.md:10: skipped: requires python>=4, but the toolchains are "
+		"Python 3.11.2, 3.14.10, 3.99\n");
+	free(list);
+	diag_release(&f->d);
+
+	f->opts.strict = 1;
+	assert_int_equal(S_verify(f), 2);
+	assert_non_null(S_diag_with(f, "snippet skipped: no toolchain it applies to is "
+				    "available on this machine (Python 3.99)"));
+}
+
+/* One cache entry per (snippet, toolchain), keyed by its exact version. */
+static void test_verify_matrix_cache(void **state)
+{
+	struct fx *f = *state;
+	S_matrix(f, "10");
+	S_add(f, "python", S_tag_py, "a\n");
+	assert_int_equal(S_verify(f), 1);
+	assert_int_equal(f->st.ran, 2);
+	assert_int_equal(S_verify(f), 1);
+	assert_int_equal(f->st.ran, 0);
+	assert_int_equal(f->st.cached, 2);
+	S_matrix(f, "11"); /* a new 3.14 patch release: only it reruns */
+	assert_int_equal(S_verify(f), 1);
+	assert_int_equal(f->st.ran, 1);
+	assert_int_equal(f->st.cached, 1);
+	assert_non_null(S_diag_with(f, "snippet failed on Python 3.14.11"));
+}
+
+/* --record writes each toolchain's output to its block: a new block
+ * pinned to the version whose output differs from the plain one. */
+static void test_verify_matrix_record(void **state)
+{
+	struct fx *f = *state;
+	S_matrix(f, "10");
+	char *old = getcwd(NULL, 0);
+	assert_int_equal(chdir(f->dir), 0);
+	const char *md =
+		"```python\n"
+		"import sys\n"
+		"print(sys.argv[1])\n"
+		"```\n"
+		"```output\n"
+		"a\n"
+		"```\n"
+		"\n"
+		"```python requires=\"python>=3.14\"\n"
+		"import sys\n"
+		"print(sys.argv[1])\n"
+		"```\n"
+		"```output python>=3.14\n"
+		"old\n"
+		"```\n"
+		"end\n";
+	assert_int_equal(write_file("content/m.md", md, strlen(md)), 0);
+	f->v[f->n++] = snippet_parse("content/m.md", 1, 4, "python", S_tag_py, "a\n", 5, 7,
+				     &f->cfg, &f->d);
+	struct snippet *s = snippet_parse("content/m.md", 9, 12, "python requires=\"python>=3.14\"",
+					  S_tag_py, NULL, 0, 0, &f->cfg, &f->d);
+	f->v[f->n++] = s;
+	assert_int_equal(snippet_add_output(s, "output python>=3.14", "old\n", 13, 15, &f->d), 1);
+	f->opts.record = 1;
+	assert_int_equal(S_verify(f), 0);
+	assert_int_equal(f->d.errors, 0);
+	assert_int_equal(verify_record(f->v, f->n, &f->d), 2);
+	char *got = S_read("content/m.md");
+	assert_string_equal(got,
+		"```python\n"
+		"import sys\n"
+		"print(sys.argv[1])\n"
+		"```\n"
+		"```output\n"
+		"a\n"
+		"```\n"
+		"```output python==3.14\n"
+		"b\n"
+		"```\n"
+		"\n"
+		"```python requires=\"python>=3.14\"\n"
+		"import sys\n"
+		"print(sys.argv[1])\n"
+		"```\n"
+		"```output python>=3.14\n"
+		"b\n"
+		"```\n"
+		"end\n");
+	free(got);
+	assert_int_equal(chdir(old), 0);
+	free(old);
+}
+
+/* kb.lua's toolchains: name, root and variables (sorted by name); a
+ * toolchain without a name is an error; no list gives one implicit. */
+static void test_verify_config_toolchains(void **state)
+{
+	struct fx *f = *state;
+	char *lua = path_join(f->dir, "kb.lua");
+	const char *src =
+		"runners = { python = { ext = '.py', run = { '{python}', '{src}' },\n"
+		"  version = { '{python}', '--version' },\n"
+		"  toolchains = {\n"
+		"    { name = 'Python 3.11', python = '/usr/bin/python3' },\n"
+		"    { name = 'Python 3.14', root = 'tc/sid', python = '/usr/bin/python3.14', abi = 't' },\n"
+		"  } },\n"
+		"  c = { ext = '.c', run = { '{bin}' } } }\n";
+	assert_int_equal(write_file(lua, src, strlen(src)), 0);
+	struct config cfg;
+	assert_int_equal(config_load(&cfg, lua, &f->d), 0);
+	const struct runner *py = config_runner(&cfg, "python");
+	assert_non_null(py);
+	assert_true(py->declared);
+	assert_int_equal(py->ntoolchains, 2);
+	assert_string_equal(py->toolchains[0].name, "Python 3.11");
+	assert_null(py->toolchains[0].root);
+	assert_string_equal(py->toolchains[1].root, "tc/sid");
+	assert_int_equal(py->toolchains[1].vars.n, 4);
+	assert_string_equal(py->toolchains[1].vars.items[0], "abi");
+	assert_string_equal(py->toolchains[1].vars.items[1], "t");
+	assert_string_equal(py->toolchains[1].vars.items[2], "python");
+	assert_string_equal(py->toolchains[1].vars.items[3], "/usr/bin/python3.14");
+	const struct runner *c = config_runner(&cfg, "c");
+	assert_false(c->declared);
+	assert_int_equal(c->ntoolchains, 1);
+	assert_null(c->toolchains[0].name);
+	config_release(&cfg);
+
+	const char *bad = "runners = { python = { run = { 'x' }, toolchains = { { python = 'y' } } } }\n";
+	assert_int_equal(write_file(lua, bad, strlen(bad)), 0);
+	assert_int_equal(config_load(&cfg, lua, &f->d), -1);
+	assert_non_null(S_diag_with(f, "runners.python.toolchains[1] needs a name"));
+	config_release(&cfg);
+	free(lua);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -706,6 +957,11 @@ int main(void)
 		T(test_verify_c_cflags_args),
 		T(test_verify_record),
 		T(test_verify_requires),
+		T(test_verify_matrix_names_toolchain),
+		T(test_verify_matrix_applies),
+		T(test_verify_matrix_cache),
+		T(test_verify_matrix_record),
+		T(test_verify_config_toolchains),
 		T(test_verify_junit),
 		T(test_verify_stress),
 #undef T

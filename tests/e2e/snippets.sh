@@ -43,12 +43,11 @@ snip_entry() {
 	} > "content/examples/$1.md"
 }
 
-# snip_build ARGS...: kb ARGS with the private TMPDIR; sets SNIP_MS to the
-# wall-clock time it took, in milliseconds.
+# snip_build ARGS...: kb ARGS with the private TMPDIR. No case asserts how
+# long a build took: a contained snippet shows in what kb reports (the
+# limit it hit) and in what it leaves behind (snip_clean), not in a time.
 snip_build() {
-	local t0; t0=$(date +%s%N)
 	TMPDIR=$SNIP_TMP run_kb "$@"
-	SNIP_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
 }
 
 # snip_has NAME REGEX: stderr has a line matching the extended regex.
@@ -237,7 +236,6 @@ MD
 	expect_err snip-timeout 1 \
 		"content/examples/loop.md:6: error: snippet failed: timed out after 1s" \
 		"  timed out after 1s" || return
-	[ "$SNIP_MS" -lt 10000 ] || bad snip-timeout-quick "build took ${SNIP_MS} ms"
 	snip_intact snip-timeout
 	snip_clean snip-timeout "$SNIP_MARK-loop"
 }
@@ -260,8 +258,8 @@ MD
 	snip_build build
 	expect_err snip-fork-bomb 1 || return
 	snip_has snip-fork-bomb-reported '^content/examples/bomb\.md:6: error: snippet failed: ' || return
-	if [ "$SNIP_MS" -lt 20000 ]; then ok snip-fork-bomb-contained
-	else bad snip-fork-bomb-contained "build took ${SNIP_MS} ms"; fi
+	snip_has snip-fork-bomb-limit 'timed out after 2s|process limit|Resource temporarily unavailable' &&
+		ok snip-fork-bomb-contained
 	snip_intact snip-fork-bomb
 	snip_clean snip-fork-bomb "$SNIP_MARK-bomb"
 }
@@ -289,8 +287,6 @@ MD
 		bad snip-huge-output-cap "$kept output lines reported for 1 GiB of output"
 		return
 	fi
-	if [ "$SNIP_MS" -lt 20000 ]; then ok snip-huge-output-quick
-	else bad snip-huge-output-quick "build took ${SNIP_MS} ms"; fi
 	snip_intact snip-huge-output
 	snip_clean snip-huge-output "$SNIP_MARK-flood"
 }
@@ -364,10 +360,12 @@ for path in ["$tmpfile", "$repofile"]:
         print("blocked")
 \`\`\`
 \`\`\`output
-blocked
+written $tmpfile
 blocked
 \`\`\`
 MD
+	# /tmp is the sandbox's own: the write succeeds there, and the host's
+	# /tmp must not see it; the repository is not visible at all.
 	snip_build build
 	expect_err snip-write-outside 0 || return
 	if [ -e "$tmpfile" ] || [ -e "$repofile" ]; then
@@ -377,6 +375,43 @@ MD
 	fi
 	ok snip-write-outside-no-file
 	snip_clean snip-write-outside "$SNIP_MARK-escape"
+}
+
+# A snippet that tries to read the project beside its working directory,
+# the user's home and the host's /etc/passwd gets "blocked" for each (the
+# sandbox shows it none of them), and none of those files' text reaches
+# the site or the report, even though the expected output is wrong on
+# purpose for a snippet that could read them.
+case_snip_read_outside() {
+	snip_setup snip-peek
+	local secret=kb-secret-$SNIP_MARK
+	printf '%s\n' "$secret" > "$PWD/peek-secret.txt"
+	mkdir -p "$WORK/home-$SNIP_MARK" && printf '%s\n' "$secret" > "$WORK/home-$SNIP_MARK/secret"
+	snip_entry peek <<MD
+\`\`\`python args=$SNIP_MARK-peek
+for path in ["$PWD/peek-secret.txt", "../peek-secret.txt", "$WORK/home-$SNIP_MARK/secret", "/etc/passwd"]:
+    try:
+        with open(path) as f:
+            print("read", f.readline().strip())
+    except OSError:
+        print("blocked")
+\`\`\`
+\`\`\`output
+blocked
+blocked
+blocked
+blocked
+\`\`\`
+MD
+	HOME=$WORK/home-$SNIP_MARK snip_build build
+	expect_err snip-read-outside 0 || return
+	if grep -rqs -e "$secret" -e 'root:x:0:0' site "$WORK/err"; then
+		bad snip-read-outside-nothing-leaked "a file outside the sandbox reached the site"
+	else
+		ok snip-read-outside-nothing-leaked
+	fi
+	rm -rf "$WORK/home-$SNIP_MARK" "$PWD/peek-secret.txt"
+	snip_clean snip-read-outside "$SNIP_MARK-peek"
 }
 
 case_snip_deadlock() {
@@ -584,4 +619,115 @@ MD
 		"kb: 2 errors; site left as it was" || return
 	snip_intact snip-bad-attribute && ok snip-bad-attribute-site-intact
 	snip_clean snip-bad-attribute
+}
+
+# snip_matrix_lua: a python runner with three toolchains, all the
+# machine's python3 under other names: "Python 3.11" and "Python 3.14"
+# report 3.11.2 and 3.14.10 and pass their tag (a, b) as argv[1]; "Python
+# 3.99" lives in a root that does not exist.
+snip_matrix_lua() {
+	cat >> kb.lua <<'LUA'
+runners = {
+  python = {
+    ext = ".py",
+    run = { "{python}", "{src}", "{tag}" },
+    version = { "{python}", "-c", "print('Python {fakever}')" },
+    toolchains = {
+      { name = "Python 3.11", python = "/usr/bin/python3", tag = "a", fakever = "3.11.2" },
+      { name = "Python 3.14", python = "/usr/bin/python3", tag = "b", fakever = "3.14.10" },
+      { name = "Python 3.99", python = "/usr/bin/python3.99", tag = "m", fakever = "3.99.0",
+        root = ".no-such-toolchains/root" },
+    },
+  },
+}
+LUA
+}
+
+# A snippet that passes on one toolchain and fails on another fails the
+# build, naming the toolchain; a version-qualified output block fixes it,
+# and the page shows both outputs and the versions.
+case_snip_matrix() {
+	snip_setup snip-matrix
+	snip_matrix_lua
+	snip_entry m <<'MD'
+```python
+import sys
+print(sys.argv[1])
+```
+```output
+a
+```
+MD
+	snip_build build
+	expect_err snip-matrix-fails 1 \
+		"content/examples/m.md:6: error: snippet failed on Python 3.14.10: output differs from the expected output (expect=exact)" \
+		"  -a" "  +b" "  command: /usr/bin/python3 snippet.py b" \
+		"kb: 1 error; site left as it was" || return
+	grep -q "failed on Python 3.11" "$WORK/err" && { bad snip-matrix-fails "blames the toolchain that passed"; return; }
+	snip_intact snip-matrix && ok snip-matrix-site-intact
+	cat >> content/examples/m.md <<'MD'
+```output python>=3.14
+b
+```
+MD
+	snip_build build
+	expect_err snip-matrix-qualified 0 || return
+	local page=site/examples/m.html
+	grep -qF '<span class="snippet-toolchain">on Python 3.11.2 · 3.14.10</span>' $page ||
+		{ bad snip-matrix-page "no verified-on line: $(grep -o 'snippet-meta.*' $page | head -c 400)"; return; }
+	grep -qF '<div class="snippet-variant-label">Python 3.11.2</div>' $page &&
+	grep -qF '<div class="snippet-variant-label">Python 3.14.10</div>' $page ||
+		{ bad snip-matrix-page "outputs not shown per version"; return; }
+	grep -qF 'not run on Python 3.99 (not available on the build machine)' $page ||
+		{ bad snip-matrix-page "missing toolchain not shown"; return; }
+	grep -q '```output python>=3.14' $page && { bad snip-matrix-page "qualified block shown as code"; return; }
+	ok snip-matrix-page
+	run_kb search --json "snippet under test"
+	grep -qF '"verified_on": ["Python 3.11.2", "Python 3.14.10"]' "$WORK/out" ||
+		{ bad snip-matrix-search "no verified_on in kb search --json: $(head -c 600 "$WORK/out")"; return; }
+	ok snip-matrix-search
+	snip_clean snip-matrix
+}
+
+# Toolchains that are not installed: one note for the whole build; a
+# snippet none of whose toolchains is here is skipped, listed by
+# --list-skipped, and an error under --strict.
+case_snip_matrix_missing() {
+	snip_setup snip-missing
+	snip_matrix_lua
+	snip_entry n <<'MD'
+```python
+print("one")
+```
+```output
+one
+```
+
+```python
+print("two")
+```
+```output
+two
+```
+
+```python requires="python>=3.99"
+print("future")
+```
+```output
+future
+```
+MD
+	snip_build build
+	expect_err snip-missing-once 0 \
+		'kb: note: toolchain not available on this machine: Python 3.99 (run `make toolchains`)' || return
+	local n; n=$(grep -c "not available" "$WORK/err")
+	[ "$n" = 1 ] || { bad snip-missing-once "reported $n times: $(cat "$WORK/err")"; return; }
+	snip_build check --list-skipped
+	grep -qxF 'content/examples/n.md:20: skipped: no toolchain it applies to is available on this machine (Python 3.99)' "$WORK/out" ||
+		{ bad snip-missing-list "not listed: $(cat "$WORK/out")"; return; }
+	ok snip-missing-list
+	snip_build build --strict
+	expect_err snip-missing-strict 1 \
+		"content/examples/n.md:20: error: snippet skipped: no toolchain it applies to is available on this machine (Python 3.99)" || return
+	snip_clean snip-missing
 }
