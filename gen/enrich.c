@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "history.h"
+#include "markdown.h"
 #include "snippet.h"
 
 static void S_push(struct entry ***arr, size_t *n, struct entry *e)
@@ -139,8 +140,8 @@ void enrich_history(struct site *s, const struct history *h)
 	for (size_t i = 0; i < s->n; i++) {
 		struct entry *e = s->entries[i];
 		S_add_history(e, h, e->path, 1);
-		for (size_t j = 0; j < e->nsnippets; j++)
-			if (e->snippets[j]->file)
-				S_add_history(e, h, e->snippets[j]->file, 0);
+		for (size_t j = 0; j < e->md->nsnippets; j++)
+			if (e->md->snippets[j]->file)
+				S_add_history(e, h, e->md->snippets[j]->file, 0);
 	}
 }

@@ -104,3 +104,7 @@ int fingerprint_matches(const char *out, const char *fp)
 	return same;
 }
 
+const char *kb_version(void)
+{
+	return KB_VERSION;
+}

@@ -19,11 +19,6 @@ struct command {
 	const char *help;
 };
 
-const char *kb_version(void)
-{
-	return KB_VERSION;
-}
-
 static const struct command commands[] = {
 	{ "build", cmd_build, "build the site from content/ into site/" },
 	{ "check", cmd_check, "verify entries, links and snippets; write nothing" },

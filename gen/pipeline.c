@@ -225,14 +225,14 @@ static void S_collect_snippets(struct state *st, struct snippet ***out, size_t *
 {
 	size_t total = 0;
 	for (size_t i = 0; i < st->site.n; i++)
-		total += st->site.entries[i]->nsnippets;
+		total += st->site.entries[i]->md->nsnippets;
 	*out = xmalloc((total ? total : 1) * sizeof(**out));
 	*n = 0;
 	for (size_t i = 0; i < st->site.n; i++) {
 		if (st->selected && !st->selected[i])
 			continue;
-		for (size_t j = 0; j < st->site.entries[i]->nsnippets; j++)
-			(*out)[(*n)++] = st->site.entries[i]->snippets[j];
+		for (size_t j = 0; j < st->site.entries[i]->md->nsnippets; j++)
+			(*out)[(*n)++] = st->site.entries[i]->md->snippets[j];
 	}
 }
 
@@ -257,11 +257,11 @@ static const char *S_why_selected(const struct entry *e, const struct strlist *c
 {
 	if (S_bsearch_str(changed, e->path))
 		return "changed";
-	for (size_t j = 0; j < e->nsnippets; j++)
-		if (e->snippets[j]->file && S_bsearch_str(changed, e->snippets[j]->file))
+	for (size_t j = 0; j < e->md->nsnippets; j++)
+		if (e->md->snippets[j]->file && S_bsearch_str(changed, e->md->snippets[j]->file))
 			return "includes a changed snippet";
-	for (size_t j = 0; j < e->nuses; j++)
-		if (e->uses[j].target && S_bsearch_str(changed, e->uses[j].target))
+	for (size_t j = 0; j < e->md->nuses; j++)
+		if (e->md->uses[j].target && S_bsearch_str(changed, e->md->uses[j].target))
 			return "links to a changed or removed entry";
 	for (size_t j = 0; j < e->nsee; j++)
 		if (S_bsearch_str(changed, e->see[j]->path))
@@ -446,8 +446,8 @@ static char *S_verified_on(const struct entry *e)
 {
 	struct strlist seen = STRLIST_INIT;
 	struct buf b = BUF_INIT;
-	for (size_t i = 0; i < e->nsnippets; i++) {
-		char *v = snippet_versions(e->snippets[i]);
+	for (size_t i = 0; i < e->md->nsnippets; i++) {
+		char *v = snippet_versions(e->md->snippets[i]);
 		for (char *w = v, *next; w && *w; w = next) {
 			next = strstr(w, ", ");
 			if (next)
@@ -480,7 +480,7 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 		char *verified = S_verified_on(e);
 		struct search_doc doc = {
 			e->title, e->summary, tags.data, langs.data, e->section,
-			e->plain ? e->plain : "", e->url, e->path,
+			e->md->plain ? e->md->plain : "", e->url, e->path,
 		};
 		search_index_set_verified(ix, verified);
 		rc = search_index_add(ix, &doc);
@@ -488,8 +488,8 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 		buf_release(&tags);
 		buf_release(&langs);
 		/* Nothing else reads it: its memory goes to the pages. */
-		free(e->plain);
-		e->plain = NULL;
+		free(e->md->plain);
+		e->md->plain = NULL;
 	}
 	if (rc == 0)
 		rc = search_index_close(ix, &err);
@@ -717,6 +717,8 @@ static int S_finish(struct state *st, int rc)
 	highlight_free(st->hl);
 	if (!st->o->exiting) {
 		tags_release(&st->tags);
+		for (size_t i = 0; i < st->site.n; i++)
+			markdown_entry_release(st->site.entries[i]);
 		site_release(&st->site);
 		config_release(&st->cfg);
 		history_free(st->hist);

@@ -7,7 +7,7 @@
 
 #define KB_VERSION "0.1.0"
 
-/* KB_VERSION, for code that links against it (main.c defines it). */
+/* KB_VERSION, for code that links against it (fingerprint.c defines it). */
 const char *kb_version(void);
 
 #endif
