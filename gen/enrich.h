@@ -1,5 +1,5 @@
 /*
- * enrich.h - stage 4: cross-links. Resolves see_also ids, fills each
+ * enrich.h - stage 3: cross-links. Resolves see_also ids, fills each
  * entry's backlinks ("referenced by": entries that link to it or list it
  * in see_also), groups entries by tag, and merges what git knows of each
  * entry's files (history.c reads it) into the entry.

@@ -1,10 +1,14 @@
 /*
  * pipeline.h - the pipeline behind `kb build` and `kb check`:
  *
- *   load (load.c) -> parse (markdown.c) -> link (markdown.c)
- *   -> verify (verify.c) -> enrich (enrich.c, history.c)
- *   -> render (markdown.c, highlight.c, render.c)
- *   -> write (output.c) + index (search.c)
+ *   1 load (load.c) -> 2 parse + link (markdown.c)
+ *   -> 3 enrich: cross-links (enrich.c) -> 4 history (history.c, merged
+ *   into the entries by enrich.c) -> 5 verify (verify*.c)
+ *   -> 6 render (highlight.c, markdown_finish(), render.c) -> 7 write (output.c)
+ *
+ * The search index (search.c) is written on its own thread from the end
+ * of loading, beside every later stage. pipeline.c runs the stages;
+ * fingerprint.c decides whether anything changed at all.
  *
  * Every stage adds its problems to one struct diags; they are printed
  * together, sorted by file and line, before kb exits.
