@@ -3,6 +3,7 @@
  * matter.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,19 +17,33 @@ static const char new_usage[] =
 	"usage: kb new SECTION SLUG\n"
 	"\n"
 	"Creates content/SECTION/SLUG.md with the front matter SECTION takes.\n"
-	"Sections: guides, topics, resources, languages, examples, comparisons.\n";
+	"Sections: guides, topics, resources, languages, examples, comparisons.\n"
+	"\n"
+	"  -h, --help   show this help\n"
+	"\n"
+	"Exit status: 0 created, 1 the file exists or cannot be written, 2 usage error.\n";
 
 int cmd_new(int argc, char **argv)
 {
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		fputs(new_usage, stdout);
-		return 0;
+	static const struct option longs[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'h': fputs(new_usage, stdout); return 0;
+		default:
+			return usage_error(new_usage, "unknown option '%s'", argv[optind - 1]);
+		}
 	}
-	if (argc != 3) {
-		fputs(new_usage, stderr);
-		return 2;
-	}
-	const char *section = argv[1], *slug = argv[2];
+	if (argc - optind < 2)
+		return usage_error(new_usage, "missing SECTION or SLUG%s", "");
+	if (argc - optind > 2)
+		return usage_error(new_usage, "unexpected argument '%s'", argv[optind + 2]);
+	const char *section = argv[optind], *slug = argv[optind + 1];
 	if (!load_section_title(section))
 		return usage_error(new_usage, "unknown section '%s'", section);
 	char *s = slugify(slug);
