@@ -36,112 +36,6 @@
 
 static const char *const S_dirs[2] = { "content", "snippets" };
 
-/* ---- a small hash map: byte-string key -> size_t ---- */
-
-struct S_node {
-	struct S_node *next;
-	uint64_t hash;
-	size_t len;
-	size_t val;
-	char key[];
-};
-
-struct S_map {
-	struct S_node **b;
-	size_t nb, n;
-};
-
-static uint64_t S_hash(const void *key, size_t len)
-{
-	const unsigned char *p = key;
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return h;
-}
-
-static struct S_node **S_map_slot(const struct S_map *m, const void *key,
-				  size_t len, uint64_t h)
-{
-	struct S_node **pp = &m->b[h & (m->nb - 1)];
-	for (; *pp; pp = &(*pp)->next)
-		if ((*pp)->hash == h && (*pp)->len == len &&
-		    memcmp((*pp)->key, key, len) == 0)
-			break;
-	return pp;
-}
-
-/* Pointer to the value stored under key, or NULL. */
-static size_t *S_map_get(const struct S_map *m, const void *key, size_t len)
-{
-	if (!m->nb)
-		return NULL;
-	struct S_node *n = *S_map_slot(m, key, len, S_hash(key, len));
-	return n ? &n->val : NULL;
-}
-
-static void S_map_grow(struct S_map *m)
-{
-	size_t nb = m->nb ? m->nb * 2 : 1024;
-	struct S_node **b = xcalloc(nb, sizeof(*b));
-	for (size_t i = 0; i < m->nb; i++) {
-		struct S_node *n = m->b[i], *next;
-		for (; n; n = next) {
-			next = n->next;
-			n->next = b[n->hash & (nb - 1)];
-			b[n->hash & (nb - 1)] = n;
-		}
-	}
-	free(m->b);
-	m->b = b;
-	m->nb = nb;
-}
-
-/* Stores val under key (a copy of key is kept), replacing any old value. */
-static void S_map_put(struct S_map *m, const void *key, size_t len, size_t val)
-{
-	if (m->n >= m->nb)
-		S_map_grow(m);
-	uint64_t h = S_hash(key, len);
-	struct S_node **pp = S_map_slot(m, key, len, h);
-	if (!*pp) {
-		*pp = xmalloc(sizeof(**pp) + len + 1);
-		(*pp)->next = NULL;
-		(*pp)->hash = h;
-		(*pp)->len = len;
-		memcpy((*pp)->key, key, len);
-		(*pp)->key[len] = '\0';
-		m->n++;
-	}
-	(*pp)->val = val;
-}
-
-static void S_map_del(struct S_map *m, const void *key, size_t len)
-{
-	if (!m->nb)
-		return;
-	struct S_node **pp = S_map_slot(m, key, len, S_hash(key, len));
-	if (*pp) {
-		struct S_node *n = *pp;
-		*pp = n->next;
-		free(n);
-		m->n--;
-	}
-}
-
-static void S_map_release(struct S_map *m)
-{
-	for (size_t i = 0; i < m->nb; i++) {
-		struct S_node *n = m->b[i], *next;
-		for (; n; n = next) {
-			next = n->next;
-			free(n);
-		}
-	}
-	free(m->b);
-	memset(m, 0, sizeof(*m));
-}
-
 /* ---- walk state ---- */
 
 struct S_commit {
@@ -195,15 +89,15 @@ struct S_walk {
 
 	struct S_commit *c;
 	size_t nc, capc;
-	struct S_map oids;     /* commit id -> index in c */
-	struct S_map shallow;  /* ids listed in the shallow file */
+	struct hmap oids;     /* commit id -> index in c */
+	struct hmap shallow;  /* ids listed in the shallow file */
 	struct strlist names;  /* mailmapped author names */
-	struct S_map name_ids; /* name -> index in names */
+	struct hmap name_ids; /* name -> index in names */
 
 	struct S_rec *r;
 	size_t nr, capr;
-	struct S_map paths;    /* path -> record, for the work tree status */
-	struct S_map live;     /* path -> record at this point of the walk */
+	struct hmap paths;    /* path -> record, for the work tree status */
+	struct hmap live;     /* path -> record at this point of the walk */
 
 	struct S_change *ch;   /* changes of the commit being processed */
 	size_t nch, capch;
@@ -232,11 +126,11 @@ static const char *S_git_msg(void)
 
 static size_t S_name_id(struct S_walk *w, const char *name)
 {
-	size_t *v = S_map_get(&w->name_ids, name, strlen(name));
+	size_t *v = hmap_get(&w->name_ids, name, strlen(name));
 	if (v)
 		return *v;
 	strlist_push(&w->names, name);
-	S_map_put(&w->name_ids, name, strlen(name), w->names.n - 1);
+	hmap_put(&w->name_ids, name, strlen(name), w->names.n - 1);
 	return w->names.n - 1;
 }
 
@@ -274,7 +168,7 @@ static void S_read_shallow(struct S_walk *w)
 				*nl = '\0';
 			if (git_oid_fromstrn(&id, line, strlen(line)) == 0 &&
 			    strlen(line) == GIT_OID_HEXSZ)
-				S_map_put(&w->shallow, id.id, GIT_OID_RAWSZ, 1);
+				hmap_put(&w->shallow, id.id, GIT_OID_RAWSZ, 1);
 		}
 	}
 	free(text);
@@ -308,14 +202,14 @@ static int S_add_commit(struct S_walk *w, const git_oid *id,
 	c->author = S_name_id(w, name);
 	c->summary = xstrdup(git_commit_summary(commit) ?
 			     git_commit_summary(commit) : "");
-	S_map_put(&w->oids, id->id, GIT_OID_RAWSZ, w->nc);
+	hmap_put(&w->oids, id->id, GIT_OID_RAWSZ, w->nc);
 	w->nc++;
 	if (S_subtree(w, root, S_dirs[0], &c->sub[0]) < 0 ||
 	    S_subtree(w, root, S_dirs[1], &c->sub[1]) < 0)
 		goto done;
 
 	size_t np = git_commit_parentcount(commit);
-	if (np && S_map_get(&w->shallow, id->id, GIT_OID_RAWSZ))
+	if (np && hmap_get(&w->shallow, id->id, GIT_OID_RAWSZ))
 		c->boundary = 1;
 	for (size_t i = 0; i < np && !c->boundary; i++)
 		if (!git_odb_exists(w->odb, git_commit_parent_id(commit, i))) {
@@ -358,7 +252,7 @@ static int S_collect(struct S_walk *w, const git_oid *head)
 	git_oid_cpy(&stack[n++], head);
 	while (n && rc == 0) {
 		git_oid_cpy(&id, &stack[--n]);
-		if (!S_map_get(&w->oids, id.id, GIT_OID_RAWSZ))
+		if (!hmap_get(&w->oids, id.id, GIT_OID_RAWSZ))
 			rc = S_add_commit(w, &id, &stack, &n, &cap);
 	}
 	free(stack);
@@ -369,7 +263,7 @@ static int S_collect(struct S_walk *w, const git_oid *head)
 		c->parents = c->nparents ?
 			xmalloc(c->nparents * sizeof(*c->parents)) : NULL;
 		for (size_t j = 0; j < c->nparents; j++) {
-			size_t *v = S_map_get(&w->oids, c->poids[j].id,
+			size_t *v = hmap_get(&w->oids, c->poids[j].id,
 					      GIT_OID_RAWSZ);
 			c->parents[j] = *v;
 			w->c[*v].children++;
@@ -724,7 +618,7 @@ static void S_pair(struct S_walk *w, size_t del, size_t add)
 static void S_pair_exact(struct S_walk *w)
 {
 	static const char empty_hex[] = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391";
-	struct S_map dels = { 0 };
+	struct hmap dels = { 0 };
 	git_oid empty;
 	size_t nadd = 0;
 
@@ -734,19 +628,19 @@ static void S_pair_exact(struct S_walk *w)
 			nadd++;
 		else if (w->ch[i].status == HISTORY_DELETED &&
 			 !git_oid_equal(&w->ch[i].oid, &empty) &&
-			 !S_map_get(&dels, w->ch[i].oid.id, GIT_OID_RAWSZ))
-			S_map_put(&dels, w->ch[i].oid.id, GIT_OID_RAWSZ, i);
+			 !hmap_get(&dels, w->ch[i].oid.id, GIT_OID_RAWSZ))
+			hmap_put(&dels, w->ch[i].oid.id, GIT_OID_RAWSZ, i);
 	}
 	for (size_t i = 0; i < w->nch && nadd && dels.n; i++) {
 		if (w->ch[i].status != HISTORY_ADDED)
 			continue;
-		size_t *v = S_map_get(&dels, w->ch[i].oid.id, GIT_OID_RAWSZ);
+		size_t *v = hmap_get(&dels, w->ch[i].oid.id, GIT_OID_RAWSZ);
 		if (v) {
 			S_pair(w, *v, i);
-			S_map_del(&dels, w->ch[i].oid.id, GIT_OID_RAWSZ);
+			hmap_del(&dels, w->ch[i].oid.id, GIT_OID_RAWSZ);
 		}
 	}
-	S_map_release(&dels);
+	hmap_release(&dels);
 }
 
 static size_t S_find_change(const struct S_walk *w, enum history_status st,
@@ -900,15 +794,15 @@ static void S_apply(struct S_walk *w, size_t ci)
 		struct S_change *ch = &w->ch[i];
 		if (ch->dropped)
 			continue;
-		size_t *v = S_map_get(&w->live, ch->path, strlen(ch->path));
+		size_t *v = hmap_get(&w->live, ch->path, strlen(ch->path));
 		size_t ri = v ? *v : S_NONE;
 		if (ri != S_NONE && ch->status != HISTORY_DELETED)
 			S_touch(w, ri, ci);
 		if (ri != S_NONE && ch->status == HISTORY_ADDED)
-			S_map_del(&w->live, ch->path, strlen(ch->path));
+			hmap_del(&w->live, ch->path, strlen(ch->path));
 		if (ri != S_NONE && ch->status == HISTORY_RENAMED) {
-			S_map_del(&w->live, ch->path, strlen(ch->path));
-			S_map_put(&w->live, ch->old_path, strlen(ch->old_path), ri);
+			hmap_del(&w->live, ch->path, strlen(ch->path));
+			hmap_put(&w->live, ch->old_path, strlen(ch->old_path), ri);
 		}
 		if (w->nrecent < HISTORY_RECENT_MAX &&
 		    (S_in_content(ch->path) || S_in_content(ch->old_path))) {
@@ -935,7 +829,7 @@ static int S_boundary(struct S_walk *w, const struct S_commit *c)
 	}
 	buf_release(&path);
 	for (size_t i = 0; i < w->nch && rc == 0; i++) {
-		size_t *v = S_map_get(&w->live, w->ch[i].path,
+		size_t *v = hmap_get(&w->live, w->ch[i].path,
 				      strlen(w->ch[i].path));
 		if (!v)
 			continue;
@@ -956,7 +850,7 @@ static size_t S_new_rec(struct S_walk *w, const char *path)
 	memset(r, 0, sizeof(*r));
 	r->path = xstrdup(path);
 	r->last = r->first = S_NONE;
-	S_map_put(&w->paths, path, strlen(path), w->nr);
+	hmap_put(&w->paths, path, strlen(path), w->nr);
 	return w->nr++;
 }
 
@@ -974,7 +868,7 @@ static int S_seed(struct S_walk *w)
 	buf_release(&path);
 	for (size_t i = 0; i < w->nch && rc == 0; i++) {
 		size_t ri = S_new_rec(w, w->ch[i].path);
-		S_map_put(&w->live, w->ch[i].path, strlen(w->ch[i].path), ri);
+		hmap_put(&w->live, w->ch[i].path, strlen(w->ch[i].path), ri);
 	}
 	S_clear_changes(w);
 	return rc;
@@ -1032,7 +926,7 @@ static int S_status(struct S_walk *w)
 		    strncmp(dd->new_file.path, w->prefix, plen) != 0)
 			continue;
 		const char *path = dd->new_file.path + plen;
-		size_t *v = S_map_get(&w->paths, path, strlen(path));
+		size_t *v = hmap_get(&w->paths, path, strlen(path));
 		if (v)
 			w->r[*v].dirty = 1;
 		else if (e->status & (GIT_STATUS_WT_NEW | GIT_STATUS_INDEX_NEW))
@@ -1152,11 +1046,11 @@ static void S_walk_release(struct S_walk *w)
 	}
 	for (size_t i = 0; i < S_TREE_CACHE; i++)
 		git_odb_object_free(w->cache[i]);
-	S_map_release(&w->oids);
-	S_map_release(&w->shallow);
-	S_map_release(&w->name_ids);
-	S_map_release(&w->paths);
-	S_map_release(&w->live);
+	hmap_release(&w->oids);
+	hmap_release(&w->shallow);
+	hmap_release(&w->name_ids);
+	hmap_release(&w->paths);
+	hmap_release(&w->live);
 	strlist_release(&w->names);
 	free(w->prefix);
 	git_mailmap_free(w->mailmap);
