@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "history.h"
+#include "markdown.h"
+#include "snippet.h"
+
 static void S_push(struct entry ***arr, size_t *n, struct entry *e)
 {
 	for (size_t i = 0; i < *n; i++)
@@ -110,3 +114,34 @@ void tags_release(struct tags *tags)
 	memset(tags, 0, sizeof(*tags));
 }
 
+/* Adds what git knows of path to the entry's history. */
+static void S_add_history(struct entry *e, const struct history *h, const char *path,
+			  int own)
+{
+	const struct file_history *f = history_get(h, path);
+	if (!f)
+		return;
+	struct entry_history *eh = &e->hist;
+	eh->known = 1;
+	if (own && f->uncommitted)
+		eh->uncommitted = 1;
+	if (!f->last_unknown && f->last_time > eh->last)
+		eh->last = f->last_time;
+	if (!f->first_unknown && f->first_time && (!eh->first || f->first_time < eh->first))
+		eh->first = f->first_time;
+	eh->commits += f->commits;
+	for (size_t i = 0; i < f->contributors.n; i++)
+		if (!strlist_contains(&eh->contributors, f->contributors.items[i]))
+			strlist_push(&eh->contributors, f->contributors.items[i]);
+}
+
+void enrich_history(struct site *s, const struct history *h)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct entry *e = s->entries[i];
+		S_add_history(e, h, e->path, 1);
+		for (size_t j = 0; j < e->md->nsnippets; j++)
+			if (e->md->snippets[j]->file)
+				S_add_history(e, h, e->md->snippets[j]->file, 0);
+	}
+}

@@ -1,7 +1,8 @@
 /*
- * enrich.h - stage 4: cross-links. Resolves see_also ids, fills each
+ * enrich.h - stage 3: cross-links. Resolves see_also ids, fills each
  * entry's backlinks ("referenced by": entries that link to it or list it
- * in see_also) and groups entries by tag.
+ * in see_also), groups entries by tag, and merges what git knows of each
+ * entry's files (history.c reads it) into the entry.
  */
 #ifndef KB_ENRICH_H
 #define KB_ENRICH_H
@@ -26,5 +27,12 @@ struct tags {
  * error at its line. */
 void enrich_site(struct site *s, struct tags *tags, struct diags *d);
 void tags_release(struct tags *tags);
+
+struct history;
+
+/* Fills e->hist of every entry from h (history_load()): its own file's
+ * first and last change, commits and contributors, together with those
+ * of the snippet files it includes. h stays the caller's. */
+void enrich_history(struct site *s, const struct history *h);
 
 #endif

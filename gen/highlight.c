@@ -58,8 +58,9 @@ struct highlighter {
 	char *version;
 	pid_t pid;                 /* the Python process, or -1 */
 	int to_py, from_py;        /* its stdin and stdout, or -1 */
-	struct hl_item *items;     /* open addressing on key */
+	struct hl_item *items;     /* in the order they were added */
 	size_t cap, n;
+	struct hmap index;         /* key -> position in items */
 };
 
 static void S_spawn(struct highlighter *hl);
@@ -74,8 +75,6 @@ struct highlighter *highlight_new(const char *cache_dir)
 	struct highlighter *hl = xcalloc(1, sizeof(*hl));
 	hl->cache_dir = cache_dir ? path_join(cache_dir, "highlight") : NULL;
 	hl->python = xstrdup(S_python());
-	hl->cap = 1024;
-	hl->items = xcalloc(hl->cap, sizeof(*hl->items));
 	S_spawn(hl);
 	return hl;
 }
@@ -92,45 +91,27 @@ void highlight_key(const char *lang, const char *code, char out[HIGHLIGHT_KEY_SI
 	buf_release(&b);
 }
 
-static size_t S_slot(const struct highlighter *hl, const char *key)
-{
-	size_t h = strtoull(key + GIT_OID_HEXSZ - 12, NULL, 16);
-	size_t i = h & (hl->cap - 1);
-	while (hl->items[i].lang && strcmp(hl->items[i].key, key))
-		i = (i + 1) & (hl->cap - 1);
-	return i;
-}
-
-static void S_rehash(struct highlighter *hl)
-{
-	struct hl_item *old = hl->items;
-	size_t oldcap = hl->cap;
-	hl->cap *= 2;
-	hl->items = xcalloc(hl->cap, sizeof(*hl->items));
-	for (size_t i = 0; i < oldcap; i++)
-		if (old[i].lang)
-			hl->items[S_slot(hl, old[i].key)] = old[i];
-	free(old);
-}
-
 void highlight_add(struct highlighter *hl, const char *key, const char *lang,
 		   const char *code)
 {
-	size_t i = S_slot(hl, key);
-	if (hl->items[i].lang)
+	if (hmap_get(&hl->index, key, HIGHLIGHT_KEY_SIZE - 1))
 		return;
-	struct hl_item *it = &hl->items[i];
+	if (hl->n == hl->cap) {
+		hl->cap = hl->cap ? hl->cap * 2 : 1024;
+		hl->items = xrealloc(hl->items, hl->cap * sizeof(*hl->items));
+	}
+	struct hl_item *it = &hl->items[hl->n];
+	memset(it, 0, sizeof(*it));
 	memcpy(it->key, key, HIGHLIGHT_KEY_SIZE);
 	it->lang = xstrdup(lang);
 	it->code = xstrdup(code);
-	if (++hl->n * 2 > hl->cap)
-		S_rehash(hl);
+	hmap_put(&hl->index, key, HIGHLIGHT_KEY_SIZE - 1, hl->n++);
 }
 
 const char *highlight_get(struct highlighter *hl, const char *key)
 {
-	size_t i = S_slot(hl, key);
-	return hl->items[i].lang ? hl->items[i].html : NULL;
+	const size_t *i = hmap_get(&hl->index, key, HIGHLIGHT_KEY_SIZE - 1);
+	return i ? hl->items[*i].html : NULL;
 }
 
 static char *S_cache_path(const struct highlighter *hl, const struct hl_item *it)
@@ -290,10 +271,8 @@ size_t highlight_run(struct highlighter *hl, struct diags *d)
 
 	struct buf in = BUF_INIT;
 	size_t misses = 0;
-	for (size_t i = 0; i < hl->cap; i++) {
+	for (size_t i = 0; i < hl->n; i++) {
 		struct hl_item *it = &hl->items[i];
-		if (!it->lang)
-			continue;
 		if (hl->cache_dir) {
 			char *p = S_cache_path(hl, it), *html;
 			size_t len;
@@ -325,9 +304,9 @@ size_t highlight_run(struct highlighter *hl, struct diags *d)
 		return misses;
 	}
 	const char *p = out.data, *end = out.data + out.len;
-	for (size_t i = 0; i < hl->cap && p < end; i++) {
+	for (size_t i = 0; i < hl->n && p < end; i++) {
 		struct hl_item *it = &hl->items[i];
-		if (!it->lang || it->done)
+		if (it->done)
 			continue;
 		char *nl;
 		size_t len = strtoull(p, &nl, 10);
@@ -356,12 +335,13 @@ void highlight_free(struct highlighter *hl)
 	if (!hl)
 		return;
 	S_stop(hl);
-	for (size_t i = 0; i < hl->cap; i++) {
+	for (size_t i = 0; i < hl->n; i++) {
 		free(hl->items[i].lang);
 		free(hl->items[i].code);
 		free(hl->items[i].html);
 	}
 	free(hl->items);
+	hmap_release(&hl->index);
 	free(hl->cache_dir);
 	free(hl->python);
 	free(hl->version);

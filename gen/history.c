@@ -22,6 +22,7 @@
  *  5. mark files new or changed in the index or work tree (S_status).
  */
 #include "history.h"
+#include "history_int.h"
 
 #include <git2.h>
 #include <limits.h>
@@ -29,190 +30,8 @@
 #include <string.h>
 #include <time.h>
 
-#define S_NONE SIZE_MAX
-#define S_TREE_CACHE 32
-#define S_SIMILAR_LIMIT 400 /* adds + deletes beyond which edited renames
-			     * are not searched (exact renames still are) */
 
-static const char *const S_dirs[2] = { "content", "snippets" };
-
-/* ---- a small hash map: byte-string key -> size_t ---- */
-
-struct S_node {
-	struct S_node *next;
-	uint64_t hash;
-	size_t len;
-	size_t val;
-	char key[];
-};
-
-struct S_map {
-	struct S_node **b;
-	size_t nb, n;
-};
-
-static uint64_t S_hash(const void *key, size_t len)
-{
-	const unsigned char *p = key;
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return h;
-}
-
-static struct S_node **S_map_slot(const struct S_map *m, const void *key,
-				  size_t len, uint64_t h)
-{
-	struct S_node **pp = &m->b[h & (m->nb - 1)];
-	for (; *pp; pp = &(*pp)->next)
-		if ((*pp)->hash == h && (*pp)->len == len &&
-		    memcmp((*pp)->key, key, len) == 0)
-			break;
-	return pp;
-}
-
-/* Pointer to the value stored under key, or NULL. */
-static size_t *S_map_get(const struct S_map *m, const void *key, size_t len)
-{
-	if (!m->nb)
-		return NULL;
-	struct S_node *n = *S_map_slot(m, key, len, S_hash(key, len));
-	return n ? &n->val : NULL;
-}
-
-static void S_map_grow(struct S_map *m)
-{
-	size_t nb = m->nb ? m->nb * 2 : 1024;
-	struct S_node **b = xcalloc(nb, sizeof(*b));
-	for (size_t i = 0; i < m->nb; i++) {
-		struct S_node *n = m->b[i], *next;
-		for (; n; n = next) {
-			next = n->next;
-			n->next = b[n->hash & (nb - 1)];
-			b[n->hash & (nb - 1)] = n;
-		}
-	}
-	free(m->b);
-	m->b = b;
-	m->nb = nb;
-}
-
-/* Stores val under key (a copy of key is kept), replacing any old value. */
-static void S_map_put(struct S_map *m, const void *key, size_t len, size_t val)
-{
-	if (m->n >= m->nb)
-		S_map_grow(m);
-	uint64_t h = S_hash(key, len);
-	struct S_node **pp = S_map_slot(m, key, len, h);
-	if (!*pp) {
-		*pp = xmalloc(sizeof(**pp) + len + 1);
-		(*pp)->next = NULL;
-		(*pp)->hash = h;
-		(*pp)->len = len;
-		memcpy((*pp)->key, key, len);
-		(*pp)->key[len] = '\0';
-		m->n++;
-	}
-	(*pp)->val = val;
-}
-
-static void S_map_del(struct S_map *m, const void *key, size_t len)
-{
-	if (!m->nb)
-		return;
-	struct S_node **pp = S_map_slot(m, key, len, S_hash(key, len));
-	if (*pp) {
-		struct S_node *n = *pp;
-		*pp = n->next;
-		free(n);
-		m->n--;
-	}
-}
-
-static void S_map_release(struct S_map *m)
-{
-	for (size_t i = 0; i < m->nb; i++) {
-		struct S_node *n = m->b[i], *next;
-		for (; n; n = next) {
-			next = n->next;
-			free(n);
-		}
-	}
-	free(m->b);
-	memset(m, 0, sizeof(*m));
-}
-
-/* ---- walk state ---- */
-
-struct S_commit {
-	git_oid oid;
-	git_oid tree;          /* root tree */
-	git_oid sub[2];        /* content/ and snippets/ trees; zero if absent */
-	int64_t time;          /* committer time */
-	size_t author;         /* index into S_walk.names */
-	char *summary;         /* owned */
-	git_oid *poids;        /* parent ids while collecting; owned */
-	size_t *parents;       /* parent indices; owned */
-	size_t nparents;
-	size_t children;       /* in-degree for the topological sort */
-	int boundary;          /* shallow boundary: parents missing */
-};
-
-struct S_count {
-	size_t name;
-	unsigned n;
-};
-
-struct S_rec {
-	char *path;            /* owned */
-	size_t last, first;    /* commit indices, S_NONE when none */
-	unsigned commits;
-	struct S_count *authors;
-	size_t nauthors, cap;
-	int uncommitted, dirty, first_unknown, last_unknown;
-};
-
-struct S_change {
-	enum history_status status;
-	int sub;               /* 0 content/, 1 snippets/ */
-	int dropped;
-	char *path;            /* relative to the site; owned */
-	char *old_path;        /* renames: owned */
-	git_oid oid;           /* the blob after the change (before, if deleted) */
-};
-
-struct S_recent {
-	size_t commit;
-	enum history_status status;
-	char *path, *old_path; /* owned */
-};
-
-struct S_walk {
-	git_repository *repo;
-	git_odb *odb;
-	git_mailmap *mailmap;
-	char *prefix;          /* site dir inside the work tree: "" or "docs/" */
-
-	struct S_commit *c;
-	size_t nc, capc;
-	struct S_map oids;     /* commit id -> index in c */
-	struct S_map shallow;  /* ids listed in the shallow file */
-	struct strlist names;  /* mailmapped author names */
-	struct S_map name_ids; /* name -> index in names */
-
-	struct S_rec *r;
-	size_t nr, capr;
-	struct S_map paths;    /* path -> record, for the work tree status */
-	struct S_map live;     /* path -> record at this point of the walk */
-
-	struct S_change *ch;   /* changes of the commit being processed */
-	size_t nch, capch;
-	struct S_recent recent[HISTORY_RECENT_MAX];
-	size_t nrecent;
-
-	git_odb_object *cache[S_TREE_CACHE];
-	size_t cpos;
-};
+const char *const hw_dirs[2] = { "content", "snippets" };
 
 struct history {
 	struct file_history *files;
@@ -230,18 +49,18 @@ static const char *S_git_msg(void)
 
 /* ---- collecting commits ---- */
 
-static size_t S_name_id(struct S_walk *w, const char *name)
+static size_t S_name_id(struct hw_walk *w, const char *name)
 {
-	size_t *v = S_map_get(&w->name_ids, name, strlen(name));
+	size_t *v = hmap_get(&w->name_ids, name, strlen(name));
 	if (v)
 		return *v;
 	strlist_push(&w->names, name);
-	S_map_put(&w->name_ids, name, strlen(name), w->names.n - 1);
+	hmap_put(&w->name_ids, name, strlen(name), w->names.n - 1);
 	return w->names.n - 1;
 }
 
 /* The id of the tree at prefix + dir in root; zero if there is none. */
-static int S_subtree(struct S_walk *w, git_tree *root, const char *dir,
+static int S_subtree(struct hw_walk *w, git_tree *root, const char *dir,
 		     git_oid *out)
 {
 	git_tree_entry *e = NULL;
@@ -260,7 +79,7 @@ static int S_subtree(struct S_walk *w, git_tree *root, const char *dir,
 }
 
 /* Reads the shallow file, if any, into w->shallow. */
-static void S_read_shallow(struct S_walk *w)
+static void S_read_shallow(struct hw_walk *w)
 {
 	char *path = path_join(git_repository_commondir(w->repo), "shallow");
 	char *text = NULL;
@@ -274,14 +93,14 @@ static void S_read_shallow(struct S_walk *w)
 				*nl = '\0';
 			if (git_oid_fromstrn(&id, line, strlen(line)) == 0 &&
 			    strlen(line) == GIT_OID_HEXSZ)
-				S_map_put(&w->shallow, id.id, GIT_OID_RAWSZ, 1);
+				hmap_put(&w->shallow, id.id, GIT_OID_RAWSZ, 1);
 		}
 	}
 	free(text);
 	free(path);
 }
 
-static int S_add_commit(struct S_walk *w, const git_oid *id,
+static int S_add_commit(struct hw_walk *w, const git_oid *id,
 			git_oid **stack, size_t *nstack, size_t *capstack)
 {
 	git_commit *commit = NULL;
@@ -296,7 +115,7 @@ static int S_add_commit(struct S_walk *w, const git_oid *id,
 		w->capc = w->capc ? w->capc * 2 : 256;
 		w->c = xrealloc(w->c, w->capc * sizeof(*w->c));
 	}
-	struct S_commit *c = &w->c[w->nc];
+	struct hw_commit *c = &w->c[w->nc];
 	memset(c, 0, sizeof(*c));
 	git_oid_cpy(&c->oid, id);
 	git_oid_cpy(&c->tree, git_commit_tree_id(commit));
@@ -308,14 +127,14 @@ static int S_add_commit(struct S_walk *w, const git_oid *id,
 	c->author = S_name_id(w, name);
 	c->summary = xstrdup(git_commit_summary(commit) ?
 			     git_commit_summary(commit) : "");
-	S_map_put(&w->oids, id->id, GIT_OID_RAWSZ, w->nc);
+	hmap_put(&w->oids, id->id, GIT_OID_RAWSZ, w->nc);
 	w->nc++;
-	if (S_subtree(w, root, S_dirs[0], &c->sub[0]) < 0 ||
-	    S_subtree(w, root, S_dirs[1], &c->sub[1]) < 0)
+	if (S_subtree(w, root, hw_dirs[0], &c->sub[0]) < 0 ||
+	    S_subtree(w, root, hw_dirs[1], &c->sub[1]) < 0)
 		goto done;
 
 	size_t np = git_commit_parentcount(commit);
-	if (np && S_map_get(&w->shallow, id->id, GIT_OID_RAWSZ))
+	if (np && hmap_get(&w->shallow, id->id, GIT_OID_RAWSZ))
 		c->boundary = 1;
 	for (size_t i = 0; i < np && !c->boundary; i++)
 		if (!git_odb_exists(w->odb, git_commit_parent_id(commit, i))) {
@@ -347,7 +166,7 @@ done:
 
 /* Every commit reachable from head, HEAD first; parents resolved to
  * indices and in-degrees counted. */
-static int S_collect(struct S_walk *w, const git_oid *head)
+static int S_collect(struct hw_walk *w, const git_oid *head)
 {
 	git_oid *stack = NULL, id;
 	size_t n = 0, cap = 0;
@@ -358,18 +177,18 @@ static int S_collect(struct S_walk *w, const git_oid *head)
 	git_oid_cpy(&stack[n++], head);
 	while (n && rc == 0) {
 		git_oid_cpy(&id, &stack[--n]);
-		if (!S_map_get(&w->oids, id.id, GIT_OID_RAWSZ))
+		if (!hmap_get(&w->oids, id.id, GIT_OID_RAWSZ))
 			rc = S_add_commit(w, &id, &stack, &n, &cap);
 	}
 	free(stack);
 	if (rc < 0)
 		return -1;
 	for (size_t i = 0; i < w->nc; i++) {
-		struct S_commit *c = &w->c[i];
+		struct hw_commit *c = &w->c[i];
 		c->parents = c->nparents ?
 			xmalloc(c->nparents * sizeof(*c->parents)) : NULL;
 		for (size_t j = 0; j < c->nparents; j++) {
-			size_t *v = S_map_get(&w->oids, c->poids[j].id,
+			size_t *v = hmap_get(&w->oids, c->poids[j].id,
 					      GIT_OID_RAWSZ);
 			c->parents[j] = *v;
 			w->c[*v].children++;
@@ -382,14 +201,14 @@ static int S_collect(struct S_walk *w, const git_oid *head)
 
 /* ---- topological order, newest first ---- */
 
-static int S_before(const struct S_walk *w, size_t a, size_t b)
+static int S_before(const struct hw_walk *w, size_t a, size_t b)
 {
 	if (w->c[a].time != w->c[b].time)
 		return w->c[a].time > w->c[b].time;
 	return a < b;
 }
 
-static void S_heap_push(const struct S_walk *w, size_t *heap, size_t *n,
+static void S_heap_push(const struct hw_walk *w, size_t *heap, size_t *n,
 			size_t v)
 {
 	size_t i = (*n)++;
@@ -402,7 +221,7 @@ static void S_heap_push(const struct S_walk *w, size_t *heap, size_t *n,
 	}
 }
 
-static size_t S_heap_pop(const struct S_walk *w, size_t *heap, size_t *n)
+static size_t S_heap_pop(const struct hw_walk *w, size_t *heap, size_t *n)
 {
 	size_t top = heap[0], i = 0;
 	heap[0] = heap[--*n];
@@ -423,7 +242,7 @@ static size_t S_heap_pop(const struct S_walk *w, size_t *heap, size_t *n)
 }
 
 /* Returns the commit indices in walk order (caller frees). */
-static size_t *S_order(struct S_walk *w)
+static size_t *S_order(struct hw_walk *w)
 {
 	size_t *order = xmalloc((w->nc ? w->nc : 1) * sizeof(*order));
 	size_t *heap = xmalloc((w->nc ? w->nc : 1) * sizeof(*heap));
@@ -441,439 +260,15 @@ static size_t *S_order(struct S_walk *w)
 	return order;
 }
 
-/* ---- raw tree comparison ---- */
-
-enum { S_BLOB, S_TREE, S_GITLINK };
-
-struct S_tree {
-	git_odb_object *obj;
-	const unsigned char *p, *end;
-};
-
-struct S_entry {
-	const char *name;
-	size_t len;
-	const unsigned char *id;  /* raw object id */
-	int kind;
-	const unsigned char *start, *end;
-};
-
-/* Opens tree id (zero: the empty tree) through a small cache: a tree read
- * as a commit's new side is usually read again as its child's old side. */
-static int S_tree_open(struct S_walk *w, const git_oid *id, struct S_tree *t)
-{
-	git_odb_object *obj = NULL;
-
-	memset(t, 0, sizeof(*t));
-	if (git_oid_is_zero(id))
-		return 0;
-	for (size_t i = 0; i < S_TREE_CACHE && !obj; i++)
-		if (w->cache[i] && git_oid_equal(git_odb_object_id(w->cache[i]), id))
-			obj = w->cache[i];
-	if (!obj) {
-		if (git_odb_read(&obj, w->odb, id) < 0)
-			return -1;
-		if (git_odb_object_type(obj) != GIT_OBJECT_TREE) {
-			git_odb_object_free(obj);
-			git_error_set_str(GIT_ERROR_OBJECT, "tree expected");
-			return -1;
-		}
-		git_odb_object_free(w->cache[w->cpos]);
-		w->cache[w->cpos] = obj;
-		w->cpos = (w->cpos + 1) % S_TREE_CACHE;
-	}
-	git_odb_object_dup(&t->obj, obj);
-	t->p = git_odb_object_data(obj);
-	t->end = t->p + git_odb_object_size(obj);
-	return 0;
-}
-
-static void S_tree_close(struct S_tree *t)
-{
-	git_odb_object_free(t->obj);
-	t->obj = NULL;
-}
-
-/* Next entry "<octal mode> <name>\0<raw id>": 1, 0 at the end, -1 if the
- * tree is malformed. */
-static int S_tree_next(struct S_tree *t, struct S_entry *e)
-{
-	const unsigned char *sp, *nul;
-	unsigned mode = 0;
-
-	if (!t->p || t->p >= t->end)
-		return 0;
-	e->start = t->p;
-	for (sp = t->p; sp < t->end && *sp != ' '; sp++)
-		;
-	for (nul = sp; nul < t->end && *nul; nul++)
-		;
-	if (sp >= t->end || t->end - nul < 1 + GIT_OID_RAWSZ) {
-		git_error_set_str(GIT_ERROR_OBJECT, "malformed tree object");
-		return -1;
-	}
-	for (const unsigned char *q = t->p; q < sp; q++)
-		mode = mode * 8 + (unsigned)(*q - '0');
-	e->kind = (mode & 0170000) == 0040000 ? S_TREE :
-		  (mode & 0170000) == 0160000 ? S_GITLINK : S_BLOB;
-	e->name = (const char *)sp + 1;
-	e->len = (size_t)(nul - sp - 1);
-	e->id = nul + 1;
-	e->end = nul + 1 + GIT_OID_RAWSZ;
-	t->p = e->end;
-	return 1;
-}
-
-/* git's tree order: a subtree sorts as if its name ended in '/'. */
-static int S_entry_cmp(const struct S_entry *a, const struct S_entry *b)
-{
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->name, b->name, n);
-	if (c)
-		return c;
-	unsigned ca = a->len > n ? (unsigned char)a->name[n] :
-		      a->kind == S_TREE ? '/' : 0;
-	unsigned cb = b->len > n ? (unsigned char)b->name[n] :
-		      b->kind == S_TREE ? '/' : 0;
-	return (ca > cb) - (ca < cb);
-}
-
-static void S_push_change(struct S_walk *w, enum history_status st, int sub,
-			  const char *path, const unsigned char *raw_id)
-{
-	if (w->nch == w->capch) {
-		w->capch = w->capch ? w->capch * 2 : 64;
-		w->ch = xrealloc(w->ch, w->capch * sizeof(*w->ch));
-	}
-	struct S_change *c = &w->ch[w->nch++];
-	memset(c, 0, sizeof(*c));
-	c->status = st;
-	c->sub = sub;
-	c->path = xstrdup(path);
-	git_oid_fromraw(&c->oid, raw_id);
-}
-
-static void S_clear_changes(struct S_walk *w)
-{
-	for (size_t i = 0; i < w->nch; i++) {
-		free(w->ch[i].path);
-		free(w->ch[i].old_path);
-	}
-	w->nch = 0;
-}
-
-static int S_tree_list(struct S_walk *w, const git_oid *id, struct buf *path,
-		       enum history_status st, int sub);
-
-/* One entry added or deleted as a whole: a file, or every file of a tree.
- * path holds the entry's path. */
-static int S_entry_list(struct S_walk *w, const struct S_entry *e,
-			struct buf *path, enum history_status st, int sub)
-{
-	git_oid id;
-
-	if (e->kind == S_BLOB) {
-		S_push_change(w, st, sub, path->data, e->id);
-		return 0;
-	}
-	if (e->kind == S_GITLINK)
-		return 0;
-	git_oid_fromraw(&id, e->id);
-	buf_putc(path, '/');
-	return S_tree_list(w, &id, path, st, sub);
-}
-
-/* Every file of tree id, as changes of status st; path ends in '/'. */
-static int S_tree_list(struct S_walk *w, const git_oid *id, struct buf *path,
-		       enum history_status st, int sub)
-{
-	struct S_tree t;
-	struct S_entry e;
-	size_t mark = path->len;
-	int more, rc = 0;
-
-	if (S_tree_open(w, id, &t) < 0)
-		return -1;
-	while (rc == 0 && (more = S_tree_next(&t, &e)) != 0) {
-		if (more < 0) {
-			rc = -1;
-			break;
-		}
-		buf_put(path, e.name, e.len);
-		rc = S_entry_list(w, &e, path, st, sub);
-		buf_truncate(path, mark);
-	}
-	S_tree_close(&t);
-	return rc;
-}
-
-/* Same name on both sides: compare the two entries. */
-static int S_entry_diff(struct S_walk *w, const struct S_entry *a,
-			const struct S_entry *b, struct buf *path, int sub);
-
-/* Files that differ between trees a and b (either may be zero); path is
- * their directory and ends in '/'. Subtrees with equal ids are skipped. */
-static int S_tree_diff(struct S_walk *w, const git_oid *a_id,
-		       const git_oid *b_id, struct buf *path, int sub)
-{
-	struct S_tree a, b;
-	struct S_entry ea, eb;
-	size_t mark = path->len;
-	int ha, hb, rc = 0;
-
-	if (S_tree_open(w, a_id, &a) < 0)
-		return -1;
-	if (S_tree_open(w, b_id, &b) < 0) {
-		S_tree_close(&a);
-		return -1;
-	}
-	ha = S_tree_next(&a, &ea);
-	hb = S_tree_next(&b, &eb);
-	while (rc == 0 && (ha > 0 || hb > 0)) {
-		if (ha > 0 && hb > 0 && ea.end - ea.start == eb.end - eb.start &&
-		    memcmp(ea.start, eb.start, (size_t)(ea.end - ea.start)) == 0) {
-			/* Most entries are equal: while b's next bytes are
-			 * exactly a's next entry, skip them unparsed. */
-			ha = S_tree_next(&a, &ea);
-			while (ha > 0 && b.end - b.p >= ea.end - ea.start &&
-			       memcmp(b.p, ea.start, (size_t)(ea.end - ea.start)) == 0) {
-				b.p += ea.end - ea.start;
-				ha = S_tree_next(&a, &ea);
-			}
-			hb = S_tree_next(&b, &eb);
-			continue;
-		}
-		int c = ha <= 0 ? 1 : hb <= 0 ? -1 : S_entry_cmp(&ea, &eb);
-		if (c <= 0)
-			buf_put(path, ea.name, ea.len);
-		else
-			buf_put(path, eb.name, eb.len);
-		if (c == 0)
-			rc = S_entry_diff(w, &ea, &eb, path, sub);
-		else if (c < 0)
-			rc = S_entry_list(w, &ea, path, HISTORY_DELETED, sub);
-		else
-			rc = S_entry_list(w, &eb, path, HISTORY_ADDED, sub);
-		buf_truncate(path, mark);
-		if (c <= 0)
-			ha = S_tree_next(&a, &ea);
-		if (c >= 0)
-			hb = S_tree_next(&b, &eb);
-	}
-	if (ha < 0 || hb < 0)
-		rc = -1;
-	S_tree_close(&a);
-	S_tree_close(&b);
-	return rc;
-}
-
-static int S_entry_diff(struct S_walk *w, const struct S_entry *a,
-			const struct S_entry *b, struct buf *path, int sub)
-{
-	if (a->kind == S_TREE && b->kind == S_TREE) {
-		git_oid ia, ib;
-		git_oid_fromraw(&ia, a->id);
-		git_oid_fromraw(&ib, b->id);
-		buf_putc(path, '/');
-		return S_tree_diff(w, &ia, &ib, path, sub);
-	}
-	if (a->kind == S_BLOB && b->kind == S_BLOB) {
-		S_push_change(w, HISTORY_MODIFIED, sub, path->data, b->id);
-		return 0;
-	}
-	/* a file replaced by a submodule or the other way round */
-	if (a->kind == S_BLOB)
-		S_push_change(w, HISTORY_DELETED, sub, path->data, a->id);
-	if (b->kind == S_BLOB)
-		S_push_change(w, HISTORY_ADDED, sub, path->data, b->id);
-	return 0;
-}
-
-/* Changes between the first parent's subtrees (or nothing) and c's. */
-static int S_commit_diff(struct S_walk *w, const struct S_commit *c)
-{
-	static const git_oid zero;
-	struct buf path = BUF_INIT;
-	int rc = 0;
-
-	for (int s = 0; s < 2 && rc == 0; s++) {
-		const git_oid *old = c->nparents ?
-			&w->c[c->parents[0]].sub[s] : &zero;
-		if (git_oid_equal(old, &c->sub[s]))
-			continue;
-		buf_truncate(&path, 0);
-		buf_printf(&path, "%s/", S_dirs[s]);
-		rc = S_tree_diff(w, old, &c->sub[s], &path, s);
-	}
-	buf_release(&path);
-	return rc;
-}
-
-/* ---- renames ---- */
-
-static void S_pair(struct S_walk *w, size_t del, size_t add)
-{
-	w->ch[add].status = HISTORY_RENAMED;
-	w->ch[add].old_path = w->ch[del].path;
-	w->ch[del].path = NULL;
-	w->ch[del].dropped = 1;
-}
-
-/* Pairs each deleted file with an added file of the same content. Empty
- * files are not paired: their content says nothing about identity. */
-static void S_pair_exact(struct S_walk *w)
-{
-	static const char empty_hex[] = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391";
-	struct S_map dels = { 0 };
-	git_oid empty;
-	size_t nadd = 0;
-
-	git_oid_fromstr(&empty, empty_hex);
-	for (size_t i = 0; i < w->nch; i++) {
-		if (w->ch[i].status == HISTORY_ADDED)
-			nadd++;
-		else if (w->ch[i].status == HISTORY_DELETED &&
-			 !git_oid_equal(&w->ch[i].oid, &empty) &&
-			 !S_map_get(&dels, w->ch[i].oid.id, GIT_OID_RAWSZ))
-			S_map_put(&dels, w->ch[i].oid.id, GIT_OID_RAWSZ, i);
-	}
-	for (size_t i = 0; i < w->nch && nadd && dels.n; i++) {
-		if (w->ch[i].status != HISTORY_ADDED)
-			continue;
-		size_t *v = S_map_get(&dels, w->ch[i].oid.id, GIT_OID_RAWSZ);
-		if (v) {
-			S_pair(w, *v, i);
-			S_map_del(&dels, w->ch[i].oid.id, GIT_OID_RAWSZ);
-		}
-	}
-	S_map_release(&dels);
-}
-
-static size_t S_find_change(const struct S_walk *w, enum history_status st,
-			    const char *path)
-{
-	for (size_t i = 0; i < w->nch; i++)
-		if (!w->ch[i].dropped && w->ch[i].status == st &&
-		    w->ch[i].path && strcmp(w->ch[i].path, path) == 0)
-			return i;
-	return S_NONE;
-}
-
-/* Pairs edited renames among the still unpaired additions and deletions
- * with libgit2's similarity detection, diffing only those paths. */
-static int S_pair_similar(struct S_walk *w, const struct S_commit *c)
-{
-	git_tree *a = NULL, *b = NULL;
-	git_diff *diff = NULL;
-	git_diff_options opts;
-	git_diff_find_options fopts;
-	struct strlist specs = STRLIST_INIT;
-	size_t nadd = 0, ndel = 0, plen = strlen(w->prefix);
-	int rc = -1;
-
-	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-	git_diff_find_options_init(&fopts, GIT_DIFF_FIND_OPTIONS_VERSION);
-
-	for (size_t i = 0; i < w->nch; i++) {
-		if (w->ch[i].dropped)
-			continue;
-		if (w->ch[i].status == HISTORY_ADDED)
-			nadd++;
-		else if (w->ch[i].status == HISTORY_DELETED)
-			ndel++;
-		else
-			continue;
-		strlist_push_owned(&specs, xasprintf("%s%s", w->prefix,
-						     w->ch[i].path));
-	}
-	if (!nadd || !ndel || nadd + ndel > S_SIMILAR_LIMIT || !c->nparents) {
-		rc = 0;
-		goto done;
-	}
-	opts.pathspec.strings = specs.items;
-	opts.pathspec.count = specs.n;
-	opts.flags = GIT_DIFF_DISABLE_PATHSPEC_MATCH | GIT_DIFF_SKIP_BINARY_CHECK;
-	fopts.flags = GIT_DIFF_FIND_RENAMES;
-	if (git_tree_lookup(&a, w->repo, &w->c[c->parents[0]].tree) < 0 ||
-	    git_tree_lookup(&b, w->repo, &c->tree) < 0 ||
-	    git_diff_tree_to_tree(&diff, w->repo, a, b, &opts) < 0 ||
-	    git_diff_find_similar(diff, &fopts) < 0)
-		goto done;
-	for (size_t i = 0; i < git_diff_num_deltas(diff); i++) {
-		const git_diff_delta *dd = git_diff_get_delta(diff, i);
-		if (dd->status != GIT_DELTA_RENAMED)
-			continue;
-		size_t del = S_find_change(w, HISTORY_DELETED,
-					   dd->old_file.path + plen);
-		size_t add = S_find_change(w, HISTORY_ADDED,
-					   dd->new_file.path + plen);
-		if (del != S_NONE && add != S_NONE)
-			S_pair(w, del, add);
-	}
-	rc = 0;
-done:
-	git_diff_free(diff);
-	git_tree_free(a);
-	git_tree_free(b);
-	strlist_release(&specs);
-	return rc;
-}
-
-/* ---- merges ---- */
-
-/* *same = 1 when parent p has the file as the change left it: the merge
- * took it from that parent rather than changing it. */
-static int S_same_in_parent(struct S_walk *w, size_t p,
-			    const struct S_change *ch, int *same)
-{
-	git_tree *t = NULL;
-	git_tree_entry *e = NULL;
-	const git_oid *sub = &w->c[p].sub[ch->sub];
-	const char *rel = ch->path + strlen(S_dirs[ch->sub]) + 1;
-	int rc = 0;
-
-	*same = 0;
-	if (git_oid_is_zero(sub)) {
-		*same = ch->status == HISTORY_DELETED;
-		return 0;
-	}
-	if (git_tree_lookup(&t, w->repo, sub) < 0)
-		return -1;
-	rc = git_tree_entry_bypath(&e, t, rel);
-	if (rc == GIT_ENOTFOUND) {
-		*same = ch->status == HISTORY_DELETED;
-		rc = 0;
-	} else if (rc == 0) {
-		*same = ch->status != HISTORY_DELETED &&
-			git_oid_equal(git_tree_entry_id(e), &ch->oid);
-	}
-	git_tree_entry_free(e);
-	git_tree_free(t);
-	return rc < 0 ? -1 : 0;
-}
-
-static int S_filter_merge(struct S_walk *w, const struct S_commit *c)
-{
-	for (size_t i = 0; i < w->nch; i++) {
-		for (size_t j = 1; j < c->nparents && !w->ch[i].dropped; j++) {
-			int same;
-			if (S_same_in_parent(w, c->parents[j], &w->ch[i], &same) < 0)
-				return -1;
-			w->ch[i].dropped = same;
-		}
-	}
-	return 0;
-}
-
 /* ---- crediting changes ---- */
 
-static void S_touch(struct S_walk *w, size_t ri, size_t ci)
+static void S_touch(struct hw_walk *w, size_t ri, size_t ci)
 {
-	struct S_rec *r = &w->r[ri];
+	struct hw_rec *r = &w->r[ri];
 	size_t name = w->c[ci].author;
 
 	r->commits++;
-	if (r->last == S_NONE)
+	if (r->last == HW_NONE)
 		r->last = ci;
 	r->first = ci;
 	for (size_t i = 0; i < r->nauthors; i++)
@@ -894,25 +289,25 @@ static int S_in_content(const char *path)
 	return path && strncmp(path, "content/", 8) == 0;
 }
 
-static void S_apply(struct S_walk *w, size_t ci)
+static void S_apply(struct hw_walk *w, size_t ci)
 {
 	for (size_t i = 0; i < w->nch; i++) {
-		struct S_change *ch = &w->ch[i];
+		struct hw_change *ch = &w->ch[i];
 		if (ch->dropped)
 			continue;
-		size_t *v = S_map_get(&w->live, ch->path, strlen(ch->path));
-		size_t ri = v ? *v : S_NONE;
-		if (ri != S_NONE && ch->status != HISTORY_DELETED)
+		size_t *v = hmap_get(&w->live, ch->path, strlen(ch->path));
+		size_t ri = v ? *v : HW_NONE;
+		if (ri != HW_NONE && ch->status != HISTORY_DELETED)
 			S_touch(w, ri, ci);
-		if (ri != S_NONE && ch->status == HISTORY_ADDED)
-			S_map_del(&w->live, ch->path, strlen(ch->path));
-		if (ri != S_NONE && ch->status == HISTORY_RENAMED) {
-			S_map_del(&w->live, ch->path, strlen(ch->path));
-			S_map_put(&w->live, ch->old_path, strlen(ch->old_path), ri);
+		if (ri != HW_NONE && ch->status == HISTORY_ADDED)
+			hmap_del(&w->live, ch->path, strlen(ch->path));
+		if (ri != HW_NONE && ch->status == HISTORY_RENAMED) {
+			hmap_del(&w->live, ch->path, strlen(ch->path));
+			hmap_put(&w->live, ch->old_path, strlen(ch->old_path), ri);
 		}
 		if (w->nrecent < HISTORY_RECENT_MAX &&
 		    (S_in_content(ch->path) || S_in_content(ch->old_path))) {
-			struct S_recent *rc = &w->recent[w->nrecent++];
+			struct hw_recent *rc = &w->recent[w->nrecent++];
 			rc->commit = ci;
 			rc->status = ch->status;
 			rc->path = xstrdup(ch->path);
@@ -923,19 +318,19 @@ static void S_apply(struct S_walk *w, size_t ci)
 
 /* A shallow boundary: whatever it changed is unknown. Every file it has
  * that is still live starts before it. */
-static int S_boundary(struct S_walk *w, const struct S_commit *c)
+static int S_boundary(struct hw_walk *w, const struct hw_commit *c)
 {
 	struct buf path = BUF_INIT;
 	int rc = 0;
 
 	for (int s = 0; s < 2 && rc == 0; s++) {
 		buf_truncate(&path, 0);
-		buf_printf(&path, "%s/", S_dirs[s]);
-		rc = S_tree_list(w, &c->sub[s], &path, HISTORY_ADDED, s);
+		buf_printf(&path, "%s/", hw_dirs[s]);
+		rc = hw_tree_list(w, &c->sub[s], &path, HISTORY_ADDED, s);
 	}
 	buf_release(&path);
 	for (size_t i = 0; i < w->nch && rc == 0; i++) {
-		size_t *v = S_map_get(&w->live, w->ch[i].path,
+		size_t *v = hmap_get(&w->live, w->ch[i].path,
 				      strlen(w->ch[i].path));
 		if (!v)
 			continue;
@@ -946,62 +341,62 @@ static int S_boundary(struct S_walk *w, const struct S_commit *c)
 	return rc;
 }
 
-static size_t S_new_rec(struct S_walk *w, const char *path)
+static size_t S_new_rec(struct hw_walk *w, const char *path)
 {
 	if (w->nr == w->capr) {
 		w->capr = w->capr ? w->capr * 2 : 1024;
 		w->r = xrealloc(w->r, w->capr * sizeof(*w->r));
 	}
-	struct S_rec *r = &w->r[w->nr];
+	struct hw_rec *r = &w->r[w->nr];
 	memset(r, 0, sizeof(*r));
 	r->path = xstrdup(path);
-	r->last = r->first = S_NONE;
-	S_map_put(&w->paths, path, strlen(path), w->nr);
+	r->last = r->first = HW_NONE;
+	hmap_put(&w->paths, path, strlen(path), w->nr);
 	return w->nr++;
 }
 
 /* One record per file of HEAD's content/ and snippets/. */
-static int S_seed(struct S_walk *w)
+static int S_seed(struct hw_walk *w)
 {
 	struct buf path = BUF_INIT;
 	int rc = 0;
 
 	for (int s = 0; s < 2 && rc == 0; s++) {
 		buf_truncate(&path, 0);
-		buf_printf(&path, "%s/", S_dirs[s]);
-		rc = S_tree_list(w, &w->c[0].sub[s], &path, HISTORY_ADDED, s);
+		buf_printf(&path, "%s/", hw_dirs[s]);
+		rc = hw_tree_list(w, &w->c[0].sub[s], &path, HISTORY_ADDED, s);
 	}
 	buf_release(&path);
 	for (size_t i = 0; i < w->nch && rc == 0; i++) {
 		size_t ri = S_new_rec(w, w->ch[i].path);
-		S_map_put(&w->live, w->ch[i].path, strlen(w->ch[i].path), ri);
+		hmap_put(&w->live, w->ch[i].path, strlen(w->ch[i].path), ri);
 	}
-	S_clear_changes(w);
+	hw_clear_changes(w);
 	return rc;
 }
 
-static int S_walk_commit(struct S_walk *w, size_t ci)
+static int S_walk_commit(struct hw_walk *w, size_t ci)
 {
-	const struct S_commit *c = &w->c[ci];
+	const struct hw_commit *c = &w->c[ci];
 	int rc;
 
 	if (c->boundary)
 		rc = S_boundary(w, c);
-	else if ((rc = S_commit_diff(w, c)) == 0 && w->nch) {
-		S_pair_exact(w);
-		rc = S_pair_similar(w, c);
+	else if ((rc = hw_commit_diff(w, c)) == 0 && w->nch) {
+		hw_pair_exact(w);
+		rc = hw_pair_similar(w, c);
 		if (rc == 0 && c->nparents > 1)
-			rc = S_filter_merge(w, c);
+			rc = hw_filter_merge(w, c);
 		if (rc == 0)
 			S_apply(w, ci);
 	}
-	S_clear_changes(w);
+	hw_clear_changes(w);
 	return rc;
 }
 
 /* ---- work tree ---- */
 
-static int S_status(struct S_walk *w)
+static int S_status(struct hw_walk *w)
 {
 	git_status_list *list = NULL;
 	git_status_options opts;
@@ -1032,7 +427,7 @@ static int S_status(struct S_walk *w)
 		    strncmp(dd->new_file.path, w->prefix, plen) != 0)
 			continue;
 		const char *path = dd->new_file.path + plen;
-		size_t *v = S_map_get(&w->paths, path, strlen(path));
+		size_t *v = hmap_get(&w->paths, path, strlen(path));
 		if (v)
 			w->r[*v].dirty = 1;
 		else if (e->status & (GIT_STATUS_WT_NEW | GIT_STATUS_INDEX_NEW))
@@ -1051,7 +446,7 @@ done:
 /* Most commits first, ties by name; names is the struct strlist. */
 static int S_count_cmp(const void *a, const void *b, void *names)
 {
-	const struct S_count *x = a, *y = b;
+	const struct hw_count *x = a, *y = b;
 	const struct strlist *l = names;
 	if (x->n != y->n)
 		return x->n > y->n ? -1 : 1;
@@ -1064,12 +459,12 @@ static int S_file_cmp(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
-static void S_finish(struct S_walk *w, struct history *h)
+static void S_finish(struct hw_walk *w, struct history *h)
 {
 	h->files = xcalloc(w->nr ? w->nr : 1, sizeof(*h->files));
 	h->nfiles = w->nr;
 	for (size_t i = 0; i < w->nr; i++) {
-		struct S_rec *r = &w->r[i];
+		struct hw_rec *r = &w->r[i];
 		struct file_history *f = &h->files[i];
 		f->path = r->path;
 		r->path = NULL;
@@ -1080,9 +475,9 @@ static void S_finish(struct S_walk *w, struct history *h)
 			r->first_unknown = r->last_unknown = 1;
 		f->first_unknown = r->first_unknown;
 		f->last_unknown = r->last_unknown;
-		if (r->first != S_NONE && !r->first_unknown)
+		if (r->first != HW_NONE && !r->first_unknown)
 			f->first_time = w->c[r->first].time;
-		if (r->last != S_NONE && !r->last_unknown) {
+		if (r->last != HW_NONE && !r->last_unknown) {
 			f->last_time = w->c[r->last].time;
 			f->last_summary = xstrdup(w->c[r->last].summary);
 		}
@@ -1099,9 +494,9 @@ static void S_finish(struct S_walk *w, struct history *h)
 	h->recent = xcalloc(w->nrecent ? w->nrecent : 1, sizeof(*h->recent));
 	h->nrecent = w->nrecent;
 	for (size_t i = 0; i < w->nrecent; i++) {
-		struct S_recent *src = &w->recent[i];
+		struct hw_recent *src = &w->recent[i];
 		struct history_change *dst = &h->recent[i];
-		const struct S_commit *c = &w->c[src->commit];
+		const struct hw_commit *c = &w->c[src->commit];
 		git_oid_tostr(dst->oid, sizeof(dst->oid), &c->oid);
 		memcpy(dst->short_oid, dst->oid, 7);
 		dst->short_oid[7] = '\0';
@@ -1115,7 +510,7 @@ static void S_finish(struct S_walk *w, struct history *h)
 	}
 }
 
-static void S_warn_shallow(struct S_walk *w, struct diags *d)
+static void S_warn_shallow(struct hw_walk *w, struct diags *d)
 {
 	int64_t newest = 0;
 	struct tm tm;
@@ -1131,7 +526,7 @@ static void S_warn_shallow(struct S_walk *w, struct diags *d)
 		 "shallow clone: dates before %s are unknown", date);
 }
 
-static void S_walk_release(struct S_walk *w)
+static void S_walk_release(struct hw_walk *w)
 {
 	for (size_t i = 0; i < w->nc; i++) {
 		free(w->c[i].summary);
@@ -1144,19 +539,19 @@ static void S_walk_release(struct S_walk *w)
 		free(w->r[i].authors);
 	}
 	free(w->r);
-	S_clear_changes(w);
+	hw_clear_changes(w);
 	free(w->ch);
 	for (size_t i = 0; i < w->nrecent; i++) {
 		free(w->recent[i].path);
 		free(w->recent[i].old_path);
 	}
-	for (size_t i = 0; i < S_TREE_CACHE; i++)
+	for (size_t i = 0; i < HW_TREE_CACHE; i++)
 		git_odb_object_free(w->cache[i]);
-	S_map_release(&w->oids);
-	S_map_release(&w->shallow);
-	S_map_release(&w->name_ids);
-	S_map_release(&w->paths);
-	S_map_release(&w->live);
+	hmap_release(&w->oids);
+	hmap_release(&w->shallow);
+	hmap_release(&w->name_ids);
+	hmap_release(&w->paths);
+	hmap_release(&w->live);
 	strlist_release(&w->names);
 	free(w->prefix);
 	git_mailmap_free(w->mailmap);
@@ -1205,7 +600,7 @@ static int S_head(git_oid *out, git_repository *repo)
 	return 1;
 }
 
-static int S_load(struct S_walk *w, struct history *h, const char *site_dir,
+static int S_load(struct hw_walk *w, struct history *h, const char *site_dir,
 		  struct diags *d)
 {
 	git_oid head;
@@ -1247,7 +642,7 @@ static int S_load(struct S_walk *w, struct history *h, const char *site_dir,
 
 int history_load(struct history **out, const char *site_dir, struct diags *d)
 {
-	struct S_walk w;
+	struct hw_walk w;
 	struct history *h = xcalloc(1, sizeof(*h));
 	int rc;
 

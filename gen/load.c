@@ -17,7 +17,6 @@
 #include <time.h>
 #include <yaml.h>
 
-#include "markdown.h"
 
 enum ftype { F_STR, F_LIST, F_INT, F_URL, F_ENUM };
 
@@ -553,7 +552,6 @@ void entry_free(struct entry *e)
 	free(e->text);
 	free(e->url);
 	strlist_release(&e->hist.contributors);
-	markdown_entry_release(e);
 	free(e->links);
 	free(e->backlinks);
 	free(e->see);

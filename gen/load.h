@@ -14,8 +14,7 @@
 
 #include "util.h"
 
-struct snippet;
-struct file_history;
+struct markdown_doc;
 
 /* A key/value pair of section-specific front matter, in schema order. */
 struct field {
@@ -23,20 +22,6 @@ struct field {
 	char *value;       /* scalar value, or NULL for lists */
 	struct strlist list;
 	int line;          /* where the value is, 1-based in the file */
-};
-
-struct heading {
-	int level;
-	char *text;        /* plain text */
-	char *anchor;      /* unique within the page */
-};
-
-struct code_block {         /* a fenced code block of the body */
-	char *lang;        /* "python", "go", "" when none */
-	char *code;        /* its text (a snippet's file= source) */
-	struct snippet *snippet; /* borrowed from entry->snippets, or NULL */
-	char key[41];      /* highlight_key() of lang and code when the block
-			    * is highlighted, else "" */
 };
 
 /* What git knows about an entry: its own file and the snippet files it
@@ -47,13 +32,6 @@ struct entry_history {
 	long long first, last; /* unix seconds, 0 when unknown */
 	unsigned commits;
 	struct strlist contributors; /* most active first */
-};
-
-struct link_use {          /* a relative link to another entry */
-	char *target;      /* "content/topics/gil.md", NULL: this page */
-	char *href;        /* the link as written, without its anchor */
-	char *anchor;      /* NULL when none */
-	int line, col;
 };
 
 struct entry {
@@ -79,19 +57,10 @@ struct entry {
 	size_t title_rank; /* position in the order of titles (case folded,
 			    * then ids), set by load_site(): lists sort on it */
 
-	/* parse (markdown.c) */
-	struct heading *headings;
-	size_t nheadings;
-	struct snippet **snippets;
-	size_t nsnippets;
-	struct code_block *codes;  /* fenced blocks, in order */
-	size_t ncodes;
-	struct link_use *uses;     /* relative links to entries */
-	size_t nuses;
-	char *plain;           /* body as plain text, for search; the index
-				* writer frees it once the entry is indexed */
-	char *html;            /* rendered body; code blocks are placeholders
-				* until markdown_finish() */
+	/* parse: owned by whoever called markdown_parse(), which sets it;
+	 * freed with markdown_entry_release(), not by entry_free(). NULL
+	 * until the entry is parsed. */
+	struct markdown_doc *md;
 
 	/* enrich */
 	struct entry **links;   /* distinct entries this one links to */
@@ -147,6 +116,8 @@ int load_site(struct site *s, const char *dir, int jobs, struct diags *d);
 /* Parses one entry from memory (exposed for tests). Takes ownership of
  * text. Returns NULL when the entry cannot be used at all. */
 struct entry *load_entry(const char *path, char *text, struct diags *d);
+/* Free what load made: entry_free() the entry (but not e->md, see
+ * above), site_release() every entry, the indexes and the sections. */
 void entry_free(struct entry *e);
 void site_release(struct site *s);
 

@@ -6,13 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "build.h"
+#include "cmd.h"
 #include "cmd_links.h"
 #include "init.h"
 #include "search.h"
 #include "serve.h"
-
-const char *kb_version(void);
+#include "version.h"
 
 struct command {
 	const char *name;
@@ -54,7 +53,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "--version")) {
-		printf("kb %s\n", kb_version());
+		printf("kb %s\n", KB_VERSION);
 		return 0;
 	}
 	for (size_t i = 0; i < NCOMMANDS; i++)

@@ -285,13 +285,13 @@ static void S_walk(cmark_node *doc, struct S_found *f, struct buf *plain)
 /* Whether one of t's headings has this anchor. */
 static int S_has_anchor(const struct entry *t, const char *anchor)
 {
-	for (size_t i = 0; i < t->nheadings; i++)
-		if (!strcmp(t->headings[i].anchor, anchor))
+	for (size_t i = 0; i < t->md->nheadings; i++)
+		if (!strcmp(t->md->headings[i].anchor, anchor))
 			return 1;
 	return 0;
 }
 
-/* Appends heading `text` (len bytes) to e->headings, which has room, with
+/* Appends heading `text` (len bytes) to e->md->headings, which has room, with
  * a unique anchor; scratch is a work buffer. */
 static void S_add_heading(struct entry *e, int level, const char *text,
 			  size_t len, struct buf *scratch)
@@ -308,7 +308,7 @@ static void S_add_heading(struct entry *e, int level, const char *text,
 		buf_truncate(scratch, base);
 		buf_put(scratch, num, (size_t)n);
 	}
-	struct heading *h = &e->headings[e->nheadings++];
+	struct heading *h = &e->md->headings[e->md->nheadings++];
 	h->level = level;
 	h->text = xstrndup(text, len);
 	h->anchor = xstrndup(scratch->data, scratch->len);
@@ -320,7 +320,7 @@ static void S_anchor_heading(struct entry *e, cmark_node *h, const char *text,
 {
 	int level = cmark_node_get_heading_level(h);
 	S_add_heading(e, level, text, len, scratch);
-	const char *anchor = e->headings[e->nheadings - 1].anchor;
+	const char *anchor = e->md->headings[e->md->nheadings - 1].anchor;
 
 	/* cmark gives levels 1 to 6 only */
 	char tag[] = "<h0 id=\"", close[] = "</h0>";
@@ -363,10 +363,6 @@ static void S_lang_of(const char *info, char *lang, size_t size)
 
 #define PLACEHOLDER "<!--kb:code:"
 
-/* Records the fenced block n as code block #k of e and replaces it with a
- * placeholder; a following ```output block of a snippet is removed (the
- * snippet shows its verified output); *next_code is cleared when it was
- * that output block. e->codes and e->snippets have room for it. */
 /* The version-qualified ```output blocks right after snippet s (at n),
  * ```output python>=3.14, are s's; the code blocks after n are
  * next_code[0..nnext), cleared when taken. */
@@ -387,6 +383,10 @@ static void S_more_outputs(struct entry *e, struct snippet *s, cmark_node *n,
 	}
 }
 
+/* Records the fenced block n as code block #k of e and replaces it with a
+ * placeholder; a following ```output block of a snippet is removed (the
+ * snippet shows its verified output); *next_code is cleared when it was
+ * that output block. e->md->codes and e->md->snippets have room for it. */
 static void S_code_block(struct entry *e, cmark_node *n, cmark_node **next_code,
 			 size_t nnext, const struct config *cfg, struct diags *d)
 {
@@ -421,7 +421,7 @@ static void S_code_block(struct entry *e, cmark_node *n, cmark_node **next_code,
 		s = snippet_parse(e->path, S_file_line(e, n), S_end_line(e, n), info,
 				  code ? code : "", out, out_line, out_end, cfg, d);
 		if (s) {
-			e->snippets[e->nsnippets++] = s;
+			e->md->snippets[e->md->nsnippets++] = s;
 			if (outn) {
 				if (nnext && *next_code == outn)
 					*next_code = NULL;
@@ -430,7 +430,7 @@ static void S_code_block(struct entry *e, cmark_node *n, cmark_node **next_code,
 			S_more_outputs(e, s, n, next_code, nnext, d);
 		}
 	}
-	struct code_block *cb = &e->codes[e->ncodes];
+	struct code_block *cb = &e->md->codes[e->md->ncodes];
 	cb->lang = xstrdup(lang);
 	cb->code = xstrdup(s ? s->source : (code ? code : ""));
 	cb->snippet = s;
@@ -438,8 +438,8 @@ static void S_code_block(struct entry *e, cmark_node *n, cmark_node **next_code,
 	if (has_lang)
 		highlight_key(cb->lang, cb->code, cb->key);
 	char ph[48];
-	snprintf(ph, sizeof(ph), PLACEHOLDER "%zu-->\n", e->ncodes);
-	e->ncodes++;
+	snprintf(ph, sizeof(ph), PLACEHOLDER "%zu-->\n", e->md->ncodes);
+	e->md->ncodes++;
 	cmark_node *blk = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, &S_arena_mem);
 	cmark_node_set_on_enter(blk, ph);
 	cmark_node_replace(n, blk);
@@ -480,7 +480,7 @@ static void S_add_link(struct entry *e, struct entry *t)
 	e->links[e->nlinks++] = t;
 }
 
-/* Records and rewrites one link or image node; e->uses has room for it.
+/* Records and rewrites one link or image node; e->md->uses has room for it.
  * scratch is a work buffer. */
 static void S_link_node(struct entry *e, cmark_node *n, struct buf *scratch,
 			struct diags *d)
@@ -534,13 +534,13 @@ static void S_link_node(struct entry *e, cmark_node *n, struct buf *scratch,
 		}
 		cmark_node_set_url(n, scratch->data);
 	}
-	e->uses[e->nuses++] = u;
+	e->md->uses[e->md->nuses++] = u;
 }
 
 void markdown_link(struct entry *e, const struct site *s, struct diags *d)
 {
-	for (size_t i = 0; i < e->nuses; i++) {
-		const struct link_use *u = &e->uses[i];
+	for (size_t i = 0; i < e->md->nuses; i++) {
+		const struct link_use *u = &e->md->uses[i];
 		const struct entry *t = e;
 		if (u->target) {
 			struct entry *hit = site_find_path(s, u->target);
@@ -574,6 +574,8 @@ static void *S_room(void *arr, size_t n, size_t more, size_t size)
 void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
 {
 	int raw = cfg && cfg->raw_html;
+	if (!e->md)
+		e->md = xcalloc(1, sizeof(*e->md));
 	int opts = CMARK_OPT_FOOTNOTES | (raw ? CMARK_OPT_UNSAFE : 0);
 	cmark_parser *p = cmark_parser_new_with_mem(opts, &S_arena_mem);
 	for (cmark_llist *l = S_exts; l; l = l->next)
@@ -595,15 +597,15 @@ void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
 	buf_grow(&plain, body_len + 64);
 	S_walk(doc, &f, &plain);
 
-	e->uses = S_room(e->uses, e->nuses, f.nl, sizeof(*e->uses));
+	e->md->uses = S_room(e->md->uses, e->md->nuses, f.nl, sizeof(*e->md->uses));
 	for (size_t i = 0; i < f.nl; i++)
 		S_link_node(e, f.links[i], &scratch, d);
-	e->codes = S_room(e->codes, e->ncodes, f.nc, sizeof(*e->codes));
-	e->snippets = S_room(e->snippets, e->nsnippets, f.nc, sizeof(*e->snippets));
+	e->md->codes = S_room(e->md->codes, e->md->ncodes, f.nc, sizeof(*e->md->codes));
+	e->md->snippets = S_room(e->md->snippets, e->md->nsnippets, f.nc, sizeof(*e->md->snippets));
 	for (size_t i = 0; i < f.nc; i++)
 		if (f.codes[i])
 			S_code_block(e, f.codes[i], &f.codes[i + 1], f.nc - i - 1, cfg, d);
-	e->headings = S_room(e->headings, e->nheadings, f.nh, sizeof(*e->headings));
+	e->md->headings = S_room(e->md->headings, e->md->nheadings, f.nh, sizeof(*e->md->headings));
 	for (size_t i = 0; i < f.nh; i++)
 		S_anchor_heading(e, f.heads[i].node, plain.data + f.heads[i].from,
 				 f.heads[i].to - f.heads[i].from, &scratch);
@@ -612,10 +614,10 @@ void markdown_parse(struct entry *e, const struct config *cfg, struct diags *d)
 	free(f.links);
 	buf_release(&scratch);
 	/* Give back what the plain text did not use of its room. */
-	e->plain = xrealloc(plain.data, plain.len + 1);
+	e->md->plain = xrealloc(plain.data, plain.len + 1);
 
 	char *html = cmark_render_html(doc, opts, S_exts);
-	e->html = xstrdup(html);
+	e->md->html = xstrdup(html);
 	S_arena_release();
 	/* The source is no longer needed: pages are built from what was
 	 * extracted above. */
@@ -653,10 +655,10 @@ void markdown_external_links(const struct entry *e,
 
 void markdown_highlight_queue(const struct entry *e, struct highlighter *hl)
 {
-	for (size_t i = 0; i < e->ncodes; i++)
-		if (e->codes[i].key[0])
-			highlight_add(hl, e->codes[i].key, e->codes[i].lang,
-					  e->codes[i].code);
+	for (size_t i = 0; i < e->md->ncodes; i++)
+		if (e->md->codes[i].key[0])
+			highlight_add(hl, e->md->codes[i].key, e->md->codes[i].lang,
+					  e->md->codes[i].code);
 }
 
 /* When the block has a language, appends attr (which opens an attribute,
@@ -706,62 +708,58 @@ static void S_code_html(const struct code_block *cb, struct highlighter *hl,
 
 void markdown_finish(struct entry *e, struct highlighter *hl)
 {
-	if (!e->ncodes || !e->html)
+	if (!e->md || !e->md->ncodes || !e->md->html)
 		return;
 	struct buf out = BUF_INIT, scratch = BUF_INIT;
-	const char *p = e->html, *q;
+	const char *p = e->md->html, *q;
 	const size_t plen = strlen(PLACEHOLDER);
-	size_t len = strlen(e->html);
+	size_t len = strlen(e->md->html);
 	/* Room for the page and its code, given back below. */
 	buf_grow(&out, len * 2 + 1024);
 	while ((q = strstr(p, PLACEHOLDER))) {
 		buf_put(&out, p, (size_t)(q - p));
 		char *end;
 		unsigned long k = strtoul(q + plen, &end, 10);
-		if (strncmp(end, "-->", 3) || k >= e->ncodes) {
+		if (strncmp(end, "-->", 3) || k >= e->md->ncodes) {
 			buf_put(&out, q, plen);
 			p = q + plen;
 			continue;
 		}
-		S_code_html(&e->codes[k], hl, &out, &scratch);
+		S_code_html(&e->md->codes[k], hl, &out, &scratch);
 		p = end + 3;
 	}
-	buf_put(&out, p, len - (size_t)(p - e->html));
+	buf_put(&out, p, len - (size_t)(p - e->md->html));
 	buf_release(&scratch);
-	free(e->html);
-	e->html = xrealloc(out.data, out.len + 1);
+	free(e->md->html);
+	e->md->html = xrealloc(out.data, out.len + 1);
 }
 
 void markdown_entry_release(struct entry *e)
 {
-	for (size_t i = 0; i < e->nheadings; i++) {
-		free(e->headings[i].text);
-		free(e->headings[i].anchor);
+	struct markdown_doc *md = e->md;
+	if (!md)
+		return;
+	for (size_t i = 0; i < md->nheadings; i++) {
+		free(md->headings[i].text);
+		free(md->headings[i].anchor);
 	}
-	free(e->headings);
-	e->headings = NULL;
-	e->nheadings = 0;
-	for (size_t i = 0; i < e->nsnippets; i++)
-		snippet_free(e->snippets[i]);
-	free(e->snippets);
-	e->snippets = NULL;
-	e->nsnippets = 0;
-	for (size_t i = 0; i < e->ncodes; i++) {
-		free(e->codes[i].lang);
-		free(e->codes[i].code);
+	free(md->headings);
+	for (size_t i = 0; i < md->nsnippets; i++)
+		snippet_free(md->snippets[i]);
+	free(md->snippets);
+	for (size_t i = 0; i < md->ncodes; i++) {
+		free(md->codes[i].lang);
+		free(md->codes[i].code);
 	}
-	free(e->codes);
-	e->codes = NULL;
-	e->ncodes = 0;
-	for (size_t i = 0; i < e->nuses; i++) {
-		free(e->uses[i].target);
-		free(e->uses[i].anchor);
-		free(e->uses[i].href);
+	free(md->codes);
+	for (size_t i = 0; i < md->nuses; i++) {
+		free(md->uses[i].target);
+		free(md->uses[i].anchor);
+		free(md->uses[i].href);
 	}
-	free(e->uses);
-	e->uses = NULL;
-	e->nuses = 0;
-	free(e->plain);
-	free(e->html);
-	e->plain = e->html = NULL;
+	free(md->uses);
+	free(md->plain);
+	free(md->html);
+	free(md);
+	e->md = NULL;
 }

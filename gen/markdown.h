@@ -4,8 +4,10 @@
  * headings stable unique anchors, find code blocks and relative links,
  * and later render the body to HTML.
  *
- * Everything markdown_parse() adds to an entry is freed by
- * markdown_entry_release() (called by entry_free()).
+ * The parse results live in struct markdown_doc, which markdown_parse()
+ * hangs on e->md: the caller of markdown_parse() frees it with
+ * markdown_entry_release() before entry_free() or site_release() (load.c
+ * owns the entry and knows nothing of its parse).
  */
 #ifndef KB_MARKDOWN_H
 #define KB_MARKDOWN_H
@@ -14,18 +16,58 @@
 
 struct config;
 struct highlighter;
+struct snippet;
+
+struct heading {
+	int level;
+	char *text;        /* plain text */
+	char *anchor;      /* unique within the page */
+};
+
+struct code_block {         /* a fenced code block of the body */
+	char *lang;        /* "python", "go", "" when none */
+	char *code;        /* its text (a snippet's file= source) */
+	struct snippet *snippet; /* borrowed from entry->snippets, or NULL */
+	char key[41];      /* highlight_key() of lang and code when the block
+			    * is highlighted, else "" */
+};
+
+struct link_use {          /* a relative link to another entry */
+	char *target;      /* "content/topics/gil.md", NULL: this page */
+	char *href;        /* the link as written, without its anchor */
+	char *anchor;      /* NULL when none */
+	int line, col;
+};
+
+/* What markdown_parse() extracts from one body. Every pointer is owned by
+ * the doc, but for code_block.snippet (borrowed from snippets). */
+struct markdown_doc {
+	struct heading *headings;
+	size_t nheadings;
+	struct snippet **snippets;
+	size_t nsnippets;
+	struct code_block *codes;  /* fenced blocks, in order */
+	size_t ncodes;
+	struct link_use *uses;     /* relative links to entries */
+	size_t nuses;
+	char *plain;           /* body as plain text, for search; the index
+				* writer frees it once the entry is indexed */
+	char *html;            /* rendered body; code blocks are placeholders
+				* until markdown_finish() */
+};
 
 /* Must be called once, single-threaded, before any other function here. */
 void markdown_init(void);
 
 /*
  * Parses e->body and renders it in one pass, then frees the cmark tree
- * (trees of thousands of entries would not fit in memory together):
- * fills e->headings (unique GitHub-style anchors), e->plain (text for
- * search), e->snippets (fenced blocks of runnable languages), e->codes,
- * e->uses (relative links to entries, rewritten to page URLs in the HTML;
- * other relative links are errors; javascript:, data:, vbscript: and
- * file: targets are dropped with a warning) and e->html, where each code
+ * (trees of thousands of entries would not fit in memory together), and
+ * e->text with it. Sets e->md to a new doc and fills its headings (unique
+ * GitHub-style anchors), plain (text for search), snippets (fenced blocks
+ * of runnable languages), codes, uses (relative links to entries,
+ * rewritten to page URLs in the HTML; other relative links are errors;
+ * javascript:, data:, vbscript: and file: targets are dropped with a
+ * warning) and html, where each code
  * block is a placeholder until markdown_finish(). Raw HTML is omitted
  * unless cfg->raw_html. Thread-safe for distinct entries; problems go to d
  * (use a diags per thread and merge).
@@ -67,7 +109,7 @@ char *markdown_anchor(const char *text);
  * root, e.g. "topics/gil.html"); caller frees. */
 char *markdown_relurl(const char *from, const char *to);
 
-/* Frees what markdown_parse() and markdown_render() added to e. */
+/* Frees e->md, what markdown_parse() made, and sets it to NULL. */
 void markdown_entry_release(struct entry *e);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * output.h - stage 6: write the site atomically.
+ * output.h - stage 7: write the site atomically.
  *
  * Pages are written into a fresh sibling of the output folder
  * (".site.tmp-XXXXXX" next to "site"), which then takes the place of the

@@ -211,10 +211,10 @@ static void S_entry_table(lua_State *L, const struct entry *e,
 		lua_setfield(L, -2, f->key);
 	}
 	lua_setfield(L, -2, "fields");
-	S_setint(L, "nsnippets", (lua_Integer)e->nsnippets);
-	lua_createtable(L, (int)e->nsnippets, 0);
-	for (size_t i = 0; i < e->nsnippets; i++) {
-		const struct snippet *sn = e->snippets[i];
+	S_setint(L, "nsnippets", (lua_Integer)e->md->nsnippets);
+	lua_createtable(L, (int)e->md->nsnippets, 0);
+	for (size_t i = 0; i < e->md->nsnippets; i++) {
+		const struct snippet *sn = e->md->snippets[i];
 		lua_newtable(L);
 		S_setstr(L, "lang", sn->lang);
 		S_setstr(L, "badge", snippet_badge(sn));
@@ -372,9 +372,9 @@ static void S_site_table(lua_State *L, const struct render_opts *o)
 /* Sets page.toc, a list of {level, text, anchor}, in the table on top. */
 static void S_toc(lua_State *L, const struct entry *e)
 {
-	lua_createtable(L, (int)e->nheadings, 0);
-	for (size_t i = 0; i < e->nheadings; i++) {
-		const struct heading *h = &e->headings[i];
+	lua_createtable(L, (int)e->md->nheadings, 0);
+	for (size_t i = 0; i < e->md->nheadings; i++) {
+		const struct heading *h = &e->md->headings[i];
 		lua_newtable(L);
 		S_setint(L, "level", h->level);
 		S_setstr(L, "text", h->text);
@@ -433,7 +433,7 @@ static void S_page_table(lua_State *L, int site, const struct page *p,
 		lua_getfield(L, -1, "summary");
 		lua_setfield(L, -3, "description");
 		lua_setfield(L, -2, "entry");
-		S_setstr(L, "body", e->html);
+		S_setstr(L, "body", e->md->html);
 		S_link_checked(L, e);
 		S_toc(L, e);
 		lua_getfield(L, site, "section");

@@ -1,5 +1,5 @@
 /*
- * render.h - stage 5: every page of the site through the Lua templates.
+ * render.h - stage 6: every page of the site through the Lua templates.
  *
  * Pages: one per entry (<section>/<id>.html, template entry.html), one
  * index per section (<section>/index.html, section.html), one per tag

@@ -25,7 +25,7 @@
 
 #include <microhttpd.h>
 
-#include "build.h"
+#include "pipeline.h"
 #include "util.h"
 
 #define S_OCTET "application/octet-stream"

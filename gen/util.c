@@ -483,12 +483,139 @@ size_t edit_distance(const char *a, const char *b)
 	return d;
 }
 
+char *self_path(void)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	return xstrdup(self);
+}
+
+int cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+int parse_int(const char *s, long min, long max, int *out)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	if (!*s || *end || errno || n < min || n > max)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
 int usage_error(const char *usage, const char *fmt, const char *arg)
 {
 	fputs("kb: ", stderr);
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\n%s", usage);
 	return 2;
+}
+
+/* ---- hmap ---- */
+
+struct hmap_node {
+	struct hmap_node *next;
+	uint64_t hash;
+	size_t len;
+	size_t val;
+	char key[];
+};
+
+
+static uint64_t S_fnv1a(const void *key, size_t len)
+{
+	const unsigned char *p = key;
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static struct hmap_node **S_hmap_slot(const struct hmap *m, const void *key,
+				  size_t len, uint64_t h)
+{
+	struct hmap_node **pp = &m->b[h & (m->nb - 1)];
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->hash == h && (*pp)->len == len &&
+		    memcmp((*pp)->key, key, len) == 0)
+			break;
+	return pp;
+}
+
+size_t *hmap_get(const struct hmap *m, const void *key, size_t len)
+{
+	if (!m->nb)
+		return NULL;
+	struct hmap_node *n = *S_hmap_slot(m, key, len, S_fnv1a(key, len));
+	return n ? &n->val : NULL;
+}
+
+static void S_hmap_grow(struct hmap *m)
+{
+	size_t nb = m->nb ? m->nb * 2 : 1024;
+	struct hmap_node **b = xcalloc(nb, sizeof(*b));
+	for (size_t i = 0; i < m->nb; i++) {
+		struct hmap_node *n = m->b[i], *next;
+		for (; n; n = next) {
+			next = n->next;
+			n->next = b[n->hash & (nb - 1)];
+			b[n->hash & (nb - 1)] = n;
+		}
+	}
+	free(m->b);
+	m->b = b;
+	m->nb = nb;
+}
+
+void hmap_put(struct hmap *m, const void *key, size_t len, size_t val)
+{
+	if (m->n >= m->nb)
+		S_hmap_grow(m);
+	uint64_t h = S_fnv1a(key, len);
+	struct hmap_node **pp = S_hmap_slot(m, key, len, h);
+	if (!*pp) {
+		*pp = xmalloc(sizeof(**pp) + len + 1);
+		(*pp)->next = NULL;
+		(*pp)->hash = h;
+		(*pp)->len = len;
+		memcpy((*pp)->key, key, len);
+		(*pp)->key[len] = '\0';
+		m->n++;
+	}
+	(*pp)->val = val;
+}
+
+void hmap_del(struct hmap *m, const void *key, size_t len)
+{
+	if (!m->nb)
+		return;
+	struct hmap_node **pp = S_hmap_slot(m, key, len, S_fnv1a(key, len));
+	if (*pp) {
+		struct hmap_node *n = *pp;
+		*pp = n->next;
+		free(n);
+		m->n--;
+	}
+}
+
+void hmap_release(struct hmap *m)
+{
+	for (size_t i = 0; i < m->nb; i++) {
+		struct hmap_node *n = m->b[i], *next;
+		for (; n; n = next) {
+			next = n->next;
+			free(n);
+		}
+	}
+	free(m->b);
+	memset(m, 0, sizeof(*m));
 }
 
 /* ---- parallel_for ---- */

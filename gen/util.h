@@ -97,9 +97,40 @@ char *slugify(const char *s);
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t edit_distance(const char *a, const char *b);
 
+/* The running executable's path (from /proc/self/exe), or NULL; caller
+ * frees. */
+char *self_path(void);
+/* The number of online CPU cores, at least 1. */
+int cpu_count(void);
+/* Parses s as a decimal integer in [min, max] into *out. Returns 0, or -1
+ * (and *out untouched) when s is empty, not a number, or out of range. */
+int parse_int(const char *s, long min, long max, int *out);
+
 /* Prints "kb: " and fmt (one %s for arg) then the usage text to stderr,
  * and returns 2, the exit status of a usage error. */
 int usage_error(const char *usage, const char *fmt, const char *arg);
+
+/*
+ * A hash map from byte strings (any bytes, of a given length) to size_t,
+ * for indexes into the caller's arrays. Start from HMAP_INIT; the map
+ * keeps its own copy of each key; hmap_release() frees it all (the
+ * values are the caller's). Not thread-safe.
+ */
+struct hmap_node;
+struct hmap {
+	struct hmap_node **b;
+	size_t nb, n;          /* buckets (a power of two), entries */
+};
+#define HMAP_INIT { NULL, 0, 0 }
+
+/* Pointer to the value stored under key, or NULL; valid until the next
+ * hmap_put() or hmap_del(). */
+size_t *hmap_get(const struct hmap *m, const void *key, size_t len);
+/* Stores val under key, replacing any old value. */
+void hmap_put(struct hmap *m, const void *key, size_t len, size_t val);
+/* Removes key, if there. */
+void hmap_del(struct hmap *m, const void *key, size_t len);
+void hmap_release(struct hmap *m);
 
 /* Runs fn(i, arg) for every i in [0, n) on up to `jobs` threads (the
  * caller's among them), handing out indexes in small batches. */

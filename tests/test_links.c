@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "build.h"
+#include "pipeline.h"
 #include "cmd_links.h"
 #include "links.h"
 #include "util.h"

@@ -43,6 +43,8 @@ static void S_site(struct fixture *f, const char *const *paths, const char *cons
 
 static void S_release(struct fixture *f)
 {
+	for (size_t i = 0; i < f->site.n; i++)
+		markdown_entry_release(f->site.entries[i]);
 	site_release(&f->site);
 	diag_release(&f->d);
 }
@@ -105,9 +107,9 @@ static void test_markdown_links_rewritten_and_checked(void **state)
 	struct fixture f;
 	S_site(&f, P, T, 3);
 	struct entry *a = f.site.entries[0];
-	assert_int_equal(a->nheadings, 2);
-	assert_string_equal(a->headings[0].anchor, "intro");
-	assert_string_equal(a->headings[1].anchor, "intro-1");
+	assert_int_equal(a->md->nheadings, 2);
+	assert_string_equal(a->md->headings[0].anchor, "intro");
+	assert_string_equal(a->md->headings[1].anchor, "intro-1");
 	assert_true(S_has(&f.d, "content/topics/a.md:11:1: error: link to a missing entry 'c.md'"));
 	assert_true(S_has(&f.d, "content/topics/a.md:11:14: error: link to a missing heading '#nope' in content/topics/b.md"));
 	assert_true(S_has(&f.d, "content/topics/a.md:11:68: error: relative link '../../README' does not point to an entry (.md file); use a full URL for other files"));
@@ -115,13 +117,13 @@ static void test_markdown_links_rewritten_and_checked(void **state)
 	assert_int_equal(a->nlinks, 2); /* b and r, each once */
 
 	markdown_finish(a, NULL);
-	assert_non_null(strstr(a->html, "<h2 id=\"intro\">"));
-	assert_non_null(strstr(a->html, "<h2 id=\"intro-1\">"));
-	assert_non_null(strstr(a->html, "href=\"../topics/b.html\""));
-	assert_non_null(strstr(a->html, "href=\"../topics/b.html#deep-part\""));
-	assert_non_null(strstr(a->html, "href=\"../topics/r.html\""));
-	assert_non_null(strstr(a->html, "href=\"#intro-1\""));
-	assert_non_null(strstr(a->html, "href=\"https://example.org/x.md\""));
+	assert_non_null(strstr(a->md->html, "<h2 id=\"intro\">"));
+	assert_non_null(strstr(a->md->html, "<h2 id=\"intro-1\">"));
+	assert_non_null(strstr(a->md->html, "href=\"../topics/b.html\""));
+	assert_non_null(strstr(a->md->html, "href=\"../topics/b.html#deep-part\""));
+	assert_non_null(strstr(a->md->html, "href=\"../topics/r.html\""));
+	assert_non_null(strstr(a->md->html, "href=\"#intro-1\""));
+	assert_non_null(strstr(a->md->html, "href=\"https://example.org/x.md\""));
 	S_release(&f);
 }
 
@@ -138,11 +140,11 @@ static void test_markdown_safe_by_default(void **state)
 	struct entry *a = f.site.entries[0];
 	assert_true(S_has(&f.d, "content/topics/a.md:8:1: warning: unsafe link target dropped: 'javascript:alert(1)'"));
 	markdown_finish(a, NULL);
-	assert_null(strstr(a->html, "onclick"));
-	assert_null(strstr(a->html, "<iframe"));
-	assert_null(strstr(a->html, "javascript:"));
-	assert_null(strstr(a->html, "JAVASCRIPT:"));
-	assert_null(strstr(a->html, "data:"));
+	assert_null(strstr(a->md->html, "onclick"));
+	assert_null(strstr(a->md->html, "<iframe"));
+	assert_null(strstr(a->md->html, "javascript:"));
+	assert_null(strstr(a->md->html, "JAVASCRIPT:"));
+	assert_null(strstr(a->md->html, "data:"));
 	S_release(&f);
 }
 
@@ -158,15 +160,15 @@ static void test_markdown_gfm_extensions(void **state)
 	S_site(&f, P, T, 1);
 	struct entry *a = f.site.entries[0];
 	markdown_finish(a, NULL);
-	assert_non_null(strstr(a->html, "<table>"));
-	assert_non_null(strstr(a->html, "<del>old</del>"));
-	assert_non_null(strstr(a->html, "<a href=\"https://example.org\">"));
-	assert_non_null(strstr(a->html, "type=\"checkbox\""));
-	assert_non_null(strstr(a->html, "footnote"));
-	assert_non_null(strstr(a->html, "class=\"language-go\""));
-	assert_non_null(strstr(a->plain, "A footnote."));
+	assert_non_null(strstr(a->md->html, "<table>"));
+	assert_non_null(strstr(a->md->html, "<del>old</del>"));
+	assert_non_null(strstr(a->md->html, "<a href=\"https://example.org\">"));
+	assert_non_null(strstr(a->md->html, "type=\"checkbox\""));
+	assert_non_null(strstr(a->md->html, "footnote"));
+	assert_non_null(strstr(a->md->html, "class=\"language-go\""));
+	assert_non_null(strstr(a->md->plain, "A footnote."));
 	/* table cells stay separate words for search */
-	assert_non_null(strstr(a->plain, "1 2"));
+	assert_non_null(strstr(a->md->plain, "1 2"));
 	S_release(&f);
 }
 
@@ -225,10 +227,11 @@ static void test_markdown_parallel_parse_keeps_autolinks(void **state)
 	parallel_for(N, 4, S_parse_i, &p);
 	for (size_t i = 0; i < N; i++) {
 		char *want = xasprintf("<a href=\"https://example.org/%zu\">", i);
-		assert_non_null(strstr(e[i]->html, want));
-		assert_non_null(strstr(e[i]->html, "<a href=\"http://www.example.com/x\">"));
-		assert_non_null(strstr(e[i]->html, "<del>c</del>"));
+		assert_non_null(strstr(e[i]->md->html, want));
+		assert_non_null(strstr(e[i]->md->html, "<a href=\"http://www.example.com/x\">"));
+		assert_non_null(strstr(e[i]->md->html, "<del>c</del>"));
 		free(want);
+		markdown_entry_release(e[i]);
 		entry_free(e[i]);
 	}
 	diag_release(&d);

@@ -117,6 +117,8 @@ static int setup(void **state)
 	assert_int_equal(d.errors, 0);
 	diag_release(&d);
 	tags_release(&tags);
+	for (size_t i = 0; i < site.n; i++)
+		markdown_entry_release(site.entries[i]);
 	site_release(&site);
 	config_release(&cfg);
 	return 0;

@@ -181,6 +181,49 @@ static void test_util_parallel_for_each_once(void **state)
 	}
 }
 
+/* Keys are bytes of a length (NULs included): put, replace, get, delete,
+ * and thousands of keys across the map's growth. */
+static void test_util_hmap(void **state)
+{
+	(void)state;
+	struct hmap m = HMAP_INIT;
+	assert_null(hmap_get(&m, "a", 1));
+	hmap_del(&m, "a", 1);
+	hmap_put(&m, "a\0b", 3, 7);
+	hmap_put(&m, "a\0c", 3, 8);
+	assert_int_equal(*hmap_get(&m, "a\0b", 3), 7);
+	assert_int_equal(*hmap_get(&m, "a\0c", 3), 8);
+	assert_null(hmap_get(&m, "a", 1));
+	hmap_put(&m, "a\0b", 3, 9);
+	assert_int_equal(*hmap_get(&m, "a\0b", 3), 9);
+	assert_int_equal(m.n, 2);
+	*hmap_get(&m, "a\0c", 3) = 10;
+	assert_int_equal(*hmap_get(&m, "a\0c", 3), 10);
+	hmap_del(&m, "a\0b", 3);
+	assert_null(hmap_get(&m, "a\0b", 3));
+	assert_int_equal(m.n, 1);
+	char key[32];
+	for (size_t i = 0; i < 5000; i++) {
+		int len = snprintf(key, sizeof(key), "k%zu", i);
+		hmap_put(&m, key, (size_t)len, i * 3);
+	}
+	for (size_t i = 0; i < 5000; i += 2) {
+		int len = snprintf(key, sizeof(key), "k%zu", i);
+		hmap_del(&m, key, (size_t)len);
+	}
+	assert_int_equal(m.n, 2501);
+	for (size_t i = 0; i < 5000; i++) {
+		int len = snprintf(key, sizeof(key), "k%zu", i);
+		size_t *v = hmap_get(&m, key, (size_t)len);
+		if (i % 2)
+			assert_int_equal(*v, i * 3);
+		else
+			assert_null(v);
+	}
+	hmap_release(&m);
+	assert_null(hmap_get(&m, "a\0c", 3));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_util_buf_grows),
 		cmocka_unit_test(test_util_edit_distance),
 		cmocka_unit_test(test_util_diags_sorted_by_file_and_line),
+		cmocka_unit_test(test_util_hmap),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

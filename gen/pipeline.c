@@ -1,13 +1,11 @@
 /*
- * build.c - see build.h.
+ * pipeline.c - see pipeline.h.
  */
-#include "build.h"
+#include "pipeline.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +21,7 @@
 #include "annotate.h"
 #include "config.h"
 #include "enrich.h"
+#include "fingerprint.h"
 #include "highlight.h"
 #include "history.h"
 #include "load.h"
@@ -37,32 +36,6 @@
 #ifndef KB_SHARE_DIR
 #define KB_SHARE_DIR "/usr/local/share/kb"
 #endif
-
-#define KB_VERSION "0.1.0"
-
-struct build_opts {
-	const char *out;         /* "site" */
-	int jobs;
-	int strict;
-	int no_cache;
-	int force;               /* rebuild even when nothing changed */
-	int check;               /* kb check: write nothing */
-	int record;
-	int stress;
-	int list_skipped;
-	int list;                /* --list: print the snippets to check, run none */
-	int stale;               /* --stale DAYS: report entries not checked
-				  * within DAYS days; -1 when not asked */
-	const char *junit;
-	const char *changed_since;
-	unsigned shard, shards;  /* --shard I/N: only shard I of N (0/0: all) */
-	int annotate;            /* --format github|gitlab: enum annotate_format */
-	char **errors_out;       /* build_site(): the diagnostics as text */
-	int exiting;             /* the process ends after this run: the site's
-				  * memory is left to the system, which takes it
-				  * back at once, instead of being freed entry by
-				  * entry (tens of milliseconds at 10,000) */
-};
 
 struct state;
 
@@ -145,12 +118,6 @@ static void S_mark(struct state *st, const char *stage)
 	lastcpu = cpu;
 }
 
-static int S_cores(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (int)n : 1;
-}
-
 /* ---- parallel stages ---- */
 
 static void S_parse_one(size_t i, void *arg)
@@ -195,22 +162,11 @@ static void S_merge_per(struct state *st)
 		diag_merge(&st->d, &st->per[i]);
 }
 
-/* The kb executable's path, or NULL; caller frees. */
-static char *S_self_path(void)
-{
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return NULL;
-	self[n] = '\0';
-	return xstrdup(self);
-}
-
 /* path joined to the folder of the kb executable (a source checkout
  * keeps templates/ and node_modules/ there), or NULL; caller frees. */
 static char *S_beside_self(const char *path)
 {
-	char *self = S_self_path();
+	char *self = self_path();
 	if (!self)
 		return NULL;
 	char *dir = path_dirname(self);
@@ -221,99 +177,6 @@ static char *S_beside_self(const char *path)
 }
 
 static char *S_templates_dir(void);
-
-/* ---- the fingerprint of everything a build reads ---- */
-
-static void S_fp_tree(struct buf *b, const char *dir)
-{
-	struct stat sb;
-	if (lstat(dir, &sb) < 0)
-		return;
-	if (!S_ISDIR(sb.st_mode)) {
-		/* Only ever compared with itself: raw bytes, no formatting. */
-		long long stamp[3] = { (long long)sb.st_size, (long long)sb.st_mtim.tv_sec,
-				       (long long)sb.st_mtim.tv_nsec };
-		buf_put(b, dir, strlen(dir) + 1);
-		buf_put(b, stamp, sizeof(stamp));
-		return;
-	}
-	struct strlist names = STRLIST_INIT;
-	DIR *dp = opendir(dir);
-	if (!dp)
-		return;
-	struct dirent *de;
-	while ((de = readdir(dp)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			strlist_push(&names, de->d_name);
-	closedir(dp);
-	strlist_sort(&names);
-	for (size_t i = 0; i < names.n; i++) {
-		char *p = path_join(dir, names.items[i]);
-		S_fp_tree(b, p);
-		free(p);
-	}
-	strlist_release(&names);
-}
-
-static void *S_git_init(void *arg)
-{
-	(void)arg;
-	git_libgit2_init();
-	return NULL;
-}
-
-/* A hash of file names, sizes and times under the inputs, kb's own
- * identity, the options and git HEAD: when it matches the one stored in
- * the site, the site is up to date. Starts libgit2 on the side (it reads
- * the system's certificates, which takes as long as the walk). Caller
- * frees. */
-static char *S_fingerprint(const struct build_opts *o)
-{
-	pthread_t gt;
-	int side = pthread_create(&gt, NULL, S_git_init, NULL) == 0;
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "kb %s %s %s\n", KB_VERSION, __DATE__, __TIME__);
-	char *self = S_self_path();
-	if (self)
-		S_fp_tree(&b, self);
-	free(self);
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	buf_printf(&b, "sde=%s strict=%d\n", sde ? sde : "", o->strict);
-	S_fp_tree(&b, "kb.lua");
-	S_fp_tree(&b, "content");
-	S_fp_tree(&b, "snippets");
-	S_fp_tree(&b, ".kb-cache/links"); /* pages show when links were checked */
-	char *tdir = S_templates_dir();
-	S_fp_tree(&b, tdir);
-	free(tdir);
-	if (side)
-		pthread_join(gt, NULL);
-	else
-		git_libgit2_init();
-	char *head = NULL;
-	if (history_head(&head, ".") == 0 && head) {
-		buf_printf(&b, "head=%s\n", head);
-		free(head);
-	}
-	git_oid oid;
-	git_odb_hash(&oid, b.data, b.len, GIT_OBJECT_BLOB);
-	buf_release(&b);
-	char hex[GIT_OID_HEXSZ + 1];
-	git_oid_tostr(hex, sizeof(hex), &oid);
-	return xstrdup(hex);
-}
-
-static int S_up_to_date(const struct build_opts *o, const char *fp)
-{
-	char *path = path_join(o->out, ".kb-fingerprint"), *old;
-	int same = 0;
-	if (read_file(path, &old, NULL) == 0) {
-		same = !strcmp(old, fp);
-		free(old);
-	}
-	free(path);
-	return same;
-}
 
 /* ---- stages ---- */
 
@@ -351,52 +214,25 @@ static int S_load(struct state *st, int index)
 	return 0;
 }
 
-/* Adds what git knows of path to the entry's history. */
-static void S_add_history(struct entry *e, const struct history *h, const char *path,
-			  int own)
-{
-	const struct file_history *f = history_get(h, path);
-	if (!f)
-		return;
-	struct entry_history *eh = &e->hist;
-	eh->known = 1;
-	if (own && f->uncommitted)
-		eh->uncommitted = 1;
-	if (!f->last_unknown && f->last_time > eh->last)
-		eh->last = f->last_time;
-	if (!f->first_unknown && f->first_time && (!eh->first || f->first_time < eh->first))
-		eh->first = f->first_time;
-	eh->commits += f->commits;
-	for (size_t i = 0; i < f->contributors.n; i++)
-		if (!strlist_contains(&eh->contributors, f->contributors.items[i]))
-			strlist_push(&eh->contributors, f->contributors.items[i]);
-}
-
 static void S_history(struct state *st)
 {
 	if (history_load(&st->hist, ".", &st->d) < 0 || !st->hist)
 		return;
-	for (size_t i = 0; i < st->site.n; i++) {
-		struct entry *e = st->site.entries[i];
-		S_add_history(e, st->hist, e->path, 1);
-		for (size_t j = 0; j < e->nsnippets; j++)
-			if (e->snippets[j]->file)
-				S_add_history(e, st->hist, e->snippets[j]->file, 0);
-	}
+	enrich_history(&st->site, st->hist);
 }
 
 static void S_collect_snippets(struct state *st, struct snippet ***out, size_t *n)
 {
 	size_t total = 0;
 	for (size_t i = 0; i < st->site.n; i++)
-		total += st->site.entries[i]->nsnippets;
+		total += st->site.entries[i]->md->nsnippets;
 	*out = xmalloc((total ? total : 1) * sizeof(**out));
 	*n = 0;
 	for (size_t i = 0; i < st->site.n; i++) {
 		if (st->selected && !st->selected[i])
 			continue;
-		for (size_t j = 0; j < st->site.entries[i]->nsnippets; j++)
-			(*out)[(*n)++] = st->site.entries[i]->snippets[j];
+		for (size_t j = 0; j < st->site.entries[i]->md->nsnippets; j++)
+			(*out)[(*n)++] = st->site.entries[i]->md->snippets[j];
 	}
 }
 
@@ -421,11 +257,11 @@ static const char *S_why_selected(const struct entry *e, const struct strlist *c
 {
 	if (S_bsearch_str(changed, e->path))
 		return "changed";
-	for (size_t j = 0; j < e->nsnippets; j++)
-		if (e->snippets[j]->file && S_bsearch_str(changed, e->snippets[j]->file))
+	for (size_t j = 0; j < e->md->nsnippets; j++)
+		if (e->md->snippets[j]->file && S_bsearch_str(changed, e->md->snippets[j]->file))
 			return "includes a changed snippet";
-	for (size_t j = 0; j < e->nuses; j++)
-		if (e->uses[j].target && S_bsearch_str(changed, e->uses[j].target))
+	for (size_t j = 0; j < e->md->nuses; j++)
+		if (e->md->uses[j].target && S_bsearch_str(changed, e->md->uses[j].target))
 			return "links to a changed or removed entry";
 	for (size_t j = 0; j < e->nsee; j++)
 		if (S_bsearch_str(changed, e->see[j]->path))
@@ -610,8 +446,8 @@ static char *S_verified_on(const struct entry *e)
 {
 	struct strlist seen = STRLIST_INIT;
 	struct buf b = BUF_INIT;
-	for (size_t i = 0; i < e->nsnippets; i++) {
-		char *v = snippet_versions(e->snippets[i]);
+	for (size_t i = 0; i < e->md->nsnippets; i++) {
+		char *v = snippet_versions(e->md->snippets[i]);
 		for (char *w = v, *next; w && *w; w = next) {
 			next = strstr(w, ", ");
 			if (next)
@@ -644,7 +480,7 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 		char *verified = S_verified_on(e);
 		struct search_doc doc = {
 			e->title, e->summary, tags.data, langs.data, e->section,
-			e->plain ? e->plain : "", e->url, e->path,
+			e->md->plain ? e->md->plain : "", e->url, e->path,
 		};
 		search_index_set_verified(ix, verified);
 		rc = search_index_add(ix, &doc);
@@ -652,8 +488,8 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 		buf_release(&tags);
 		buf_release(&langs);
 		/* Nothing else reads it: its memory goes to the pages. */
-		free(e->plain);
-		e->plain = NULL;
+		free(e->md->plain);
+		e->md->plain = NULL;
 	}
 	if (rc == 0)
 		rc = search_index_close(ix, &err);
@@ -841,7 +677,7 @@ static int S_write(struct state *st, const char *fp)
 		S_mark(st, "pagefind");
 	}
 	if (pages >= 0 && !st->o->check && fp) {
-		char *p = path_join(st->target, ".kb-fingerprint");
+		char *p = path_join(st->target, FINGERPRINT_NAME);
 		write_file(p, fp, strlen(fp));
 		free(p);
 	}
@@ -881,6 +717,8 @@ static int S_finish(struct state *st, int rc)
 	highlight_free(st->hl);
 	if (!st->o->exiting) {
 		tags_release(&st->tags);
+		for (size_t i = 0; i < st->site.n; i++)
+			markdown_entry_release(st->site.entries[i]);
 		site_release(&st->site);
 		config_release(&st->cfg);
 		history_free(st->hist);
@@ -897,7 +735,7 @@ static int S_finish(struct state *st, int rc)
 	return errors || rc < 0 ? 1 : 0;
 }
 
-static int S_run(const struct build_opts *o)
+int pipeline_run(const struct build_opts *o)
 {
 	struct state st;
 	memset(&st, 0, sizeof(st));
@@ -912,8 +750,10 @@ static int S_run(const struct build_opts *o)
 	if (o->check) {
 		git_libgit2_init();
 	} else {
-		fp = S_fingerprint(o);
-		if (!o->force && S_up_to_date(o, fp)) {
+		char *templates = S_templates_dir();
+		fp = fingerprint_compute(templates, o->strict);
+		free(templates);
+		if (!o->force && fingerprint_matches(o->out, fp)) {
 			if (st.tty)
 				fprintf(stderr, "kb: %s is up to date\n", o->out);
 			free(fp);
@@ -950,274 +790,15 @@ static int S_run(const struct build_opts *o)
 	return S_finish(&st, rc);
 }
 
-/* ---- commands ---- */
-
-static const char build_usage[] =
-	"usage: kb build [--out DIR] [--jobs N] [--strict] [--no-cache] [--force]\n"
-	"\n"
-	"Builds the site from content/, snippets/, templates/ and kb.lua into DIR\n"
-	"(default site/). Every C and Python snippet is compiled, run and checked;\n"
-	"results are cached in .kb-cache/. The new site replaces the old one in one\n"
-	"step: on any error the previous site is left as it was.\n"
-	"\n"
-	"  -o, --out DIR    write the site to DIR (default: site)\n"
-	"  -j, --jobs N     run N jobs at once (default: number of cores)\n"
-	"      --strict     snippets whose requires= is not met fail the build\n"
-	"      --no-cache   rerun every snippet\n"
-	"      --force      rebuild even when nothing changed\n"
-	"  -h, --help       show this help\n"
-	"\n"
-	"Exit status: 0 built, 1 content errors, 2 usage error.\n";
-
-static const char check_usage[] =
-	"usage: kb check [--changed-since REF] [--record] [--stress K] [--format FORMAT]\n"
-	"                [--junit FILE] [--list-skipped] [--jobs N] [--strict] [--no-cache]\n"
-	"                [--shard I/N]\n"
-	"       kb check --merge-junit OUT FILE...\n"
-	"\n"
-	"Does everything kb build does but write the site: front matter, links,\n"
-	"templates, and every snippet compiled, run and checked.\n"
-	"\n"
-	"      --changed-since REF  check only what changed since REF (and what links to it)\n"
-	"      --record             write actual outputs back into ```output blocks and .out files\n"
-	"      --stress K           run each snippet K times; list those whose output varies\n"
-	"      --format junit       write a JUnit XML report (to --junit FILE, default kb-check.xml)\n"
-	"      --format github      print messages as GitHub Actions annotations (on stdout)\n"
-	"      --format gitlab      print a GitLab Code Quality report (JSON, on stdout)\n"
-	"      --junit FILE         write the JUnit XML report to FILE\n"
-	"      --shard I/N          run only the snippets of shard I of N (stable by content)\n"
-	"      --merge-junit OUT FILE...  merge the shards' JUnit reports into OUT\n"
-	"      --list-skipped       list snippets that are not run (norun, compile) and why\n"
-	"      --stale DAYS         warn about entries whose checked: date is missing or older\n"
-	"                           than DAYS days (errors with --strict)\n"
-	"      --list               list the snippets the check would verify (file:line: language),\n"
-	"                           after --shard and --changed-since; run none\n"
-	"  -j, --jobs N             run N jobs at once (default: number of cores)\n"
-	"      --strict             snippets whose requires= is not met fail\n"
-	"      --no-cache           rerun every snippet\n"
-	"  -h, --help               show this help\n"
-	"\n"
-	"Exit status: 0 all good, 1 errors found, 2 usage error.\n";
-
-static int S_parse_jobs(const char *s, int *out)
-{
-	char *end;
-	long n = strtol(s, &end, 10);
-	if (*end || n < 1 || n > 1024)
-		return -1;
-	*out = (int)n;
-	return 0;
-}
-
-int cmd_build(int argc, char **argv)
-{
-	struct build_opts o;
-	memset(&o, 0, sizeof(o));
-	o.stale = -1;
-	o.out = "site";
-	o.jobs = S_cores();
-	static const struct option longs[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "no-cache", no_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:j:h", longs, NULL)) != -1) {
-		switch (c) {
-		case 'o': o.out = optarg; break;
-		case 'j':
-			if (S_parse_jobs(optarg, &o.jobs) < 0)
-				return usage_error(build_usage, "--jobs wants a number from 1 to 1024, not '%s'", optarg);
-			break;
-		case 's': o.strict = 1; break;
-		case 'n': o.no_cache = 1; o.force = 1; break;
-		case 'f': o.force = 1; break;
-		case 'h': fputs(build_usage, stdout); return 0;
-		default:
-			return usage_error(build_usage, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error(build_usage, "unexpected argument '%s'", argv[optind]);
-	if (!*o.out)
-		return usage_error(build_usage, "--out wants a folder%s", "");
-	o.exiting = 1;
-	return S_run(&o);
-}
-
 int build_site(const char *out, int jobs, char **errors)
 {
 	struct build_opts o;
 	memset(&o, 0, sizeof(o));
 	o.stale = -1;
 	o.out = out;
-	o.jobs = jobs > 0 ? jobs : S_cores();
+	o.jobs = jobs > 0 ? jobs : cpu_count();
 	o.errors_out = errors;
 	if (errors)
 		*errors = NULL;
-	return S_run(&o);
-}
-
-/* kb check --merge-junit OUT FILE...: one report from the shards'. */
-static int S_merge_junit(const char *out, char **files, size_t n)
-{
-	if (n == 0)
-		return usage_error(check_usage, "--merge-junit %s wants the shards' JUnit files after it", out);
-	struct diags d = DIAGS_INIT;
-	int rc = shard_merge_junit(out, files, n, &d);
-	diag_print(&d, stderr);
-	diag_release(&d);
-	return rc < 0 ? 1 : 0;
-}
-
-int cmd_check(int argc, char **argv)
-{
-	struct build_opts o;
-	memset(&o, 0, sizeof(o));
-	o.stale = -1;
-	o.out = "site";
-	o.jobs = S_cores();
-	o.check = 1;
-	const char *format = NULL;
-	static const struct option longs[] = {
-		{ "changed-since", required_argument, NULL, 'c' },
-		{ "record", no_argument, NULL, 'r' },
-		{ "stress", required_argument, NULL, 'S' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "junit", required_argument, NULL, 'J' },
-		{ "list-skipped", no_argument, NULL, 'l' },
-		{ "list", no_argument, NULL, 'L' },
-		{ "stale", required_argument, NULL, 'T' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "no-cache", no_argument, NULL, 'n' },
-		{ "shard", required_argument, NULL, 'H' },
-		{ "merge-junit", required_argument, NULL, 'M' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	const char *merge = NULL;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+j:h", longs, NULL)) != -1) {
-		switch (c) {
-		case 'H':
-			if (shard_parse(optarg, &o.shard, &o.shards) < 0)
-				return usage_error(check_usage, "--shard wants I/N with 1 <= I <= N <= 1024, not '%s'", optarg);
-			break;
-		case 'M': merge = optarg; break;
-		case 'c': o.changed_since = optarg; break;
-		case 'r': o.record = 1; break;
-		case 'S':
-			if (S_parse_jobs(optarg, &o.stress) < 0)
-				return usage_error(check_usage, "--stress wants a count, not '%s'", optarg);
-			break;
-		case 'F': format = optarg; break;
-		case 'J': o.junit = optarg; break;
-		case 'l': o.list_skipped = 1; break;
-		case 'L': o.list = 1; break;
-		case 'T': {
-			char *end;
-			long days = strtol(optarg, &end, 10);
-			if (end == optarg || *end || days < 0 || days > 100000)
-				return usage_error(check_usage, "--stale wants a number of days, not '%s'", optarg);
-			o.stale = (int)days;
-			break;
-		}
-		case 'j':
-			if (S_parse_jobs(optarg, &o.jobs) < 0)
-				return usage_error(check_usage, "--jobs wants a number from 1 to 1024, not '%s'", optarg);
-			break;
-		case 's': o.strict = 1; break;
-		case 'n': o.no_cache = 1; break;
-		case 'h': fputs(check_usage, stdout); return 0;
-		default:
-			return usage_error(check_usage, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (merge)
-		return S_merge_junit(merge, argv + optind, (size_t)(argc - optind));
-	if (optind < argc)
-		return usage_error(check_usage, "unexpected argument '%s'", argv[optind]);
-	if (format && strcmp(format, "junit")) {
-		int f = annotate_parse(format);
-		if (f < 0)
-			return usage_error(check_usage, "--format wants 'text', 'junit', 'github' or 'gitlab', not '%s'", format);
-		o.annotate = f;
-	}
-	if (format && !strcmp(format, "junit") && !o.junit)
-		o.junit = "kb-check.xml";
-	o.exiting = 1;
-	return S_run(&o);
-}
-
-/* ---- kb new ---- */
-
-static const char new_usage[] =
-	"usage: kb new SECTION SLUG\n"
-	"\n"
-	"Creates content/SECTION/SLUG.md with the front matter SECTION takes.\n"
-	"Sections: guides, topics, resources, languages, examples, comparisons.\n";
-
-int cmd_new(int argc, char **argv)
-{
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		fputs(new_usage, stdout);
-		return 0;
-	}
-	if (argc != 3) {
-		fputs(new_usage, stderr);
-		return 2;
-	}
-	const char *section = argv[1], *slug = argv[2];
-	if (!load_section_title(section))
-		return usage_error(new_usage, "unknown section '%s'", section);
-	char *s = slugify(slug);
-	int ok = !strcmp(s, slug);
-	free(s);
-	if (!ok || !*slug)
-		return usage_error(new_usage,
-				     "'%s' is not a slug: use lowercase letters, digits and '-'", slug);
-	char *path = xasprintf("content/%s/%s.md", section, slug);
-	if (access(path, F_OK) == 0) {
-		fprintf(stderr, "kb: %s already exists\n", path);
-		free(path);
-		return 1;
-	}
-	struct buf b = BUF_INIT;
-	buf_puts(&b, "---\ntitle: \nsummary: \ntags: []\nlanguages: []\nsee_also: []\n");
-	if (!strcmp(section, "resources"))
-		buf_puts(&b, "url: https://\nauthors: []\nyear: \nformat: article  # book|article|talk|docs|pep|tutorial|course|tool|paper\n"
-			     "level: beginner  # beginner|intermediate|advanced\nstatus: live  # live|archived|gone\n"
-			     "# archive_url: https://web.archive.org/web/...  (required when archived)\n");
-	const char *label, *key;
-	if (!strcmp(section, "languages"))
-		for (size_t i = 0; (key = load_facet(i, &label)); i++)
-			buf_printf(&b, "%s:   # %s\n", key, label);
-	buf_puts(&b, "---\n\n## Overview\n\n");
-	if (!strcmp(section, "examples"))
-		buf_puts(&b, "```python\nprint(\"hello\")\n```\n```output\nhello\n```\n");
-	int rc = write_file(path, b.data, b.len);
-	buf_release(&b);
-	if (rc < 0) {
-		fprintf(stderr, "kb: cannot write %s: %s\n", path, strerror(errno));
-		free(path);
-		return 1;
-	}
-	printf("%s\n", path);
-	free(path);
-	return 0;
-}
-
-const char *kb_version(void);
-const char *kb_version(void)
-{
-	return KB_VERSION;
+	return pipeline_run(&o);
 }
