@@ -6,7 +6,7 @@
  *   into the entries by enrich.c) -> 5 verify (verify*.c)
  *   -> 6 render (highlight.c, markdown_finish(), render.c) -> 7 write (output.c)
  *
- * The search index (search.c) is written on its own thread from the end
+ * The search index (search_index.c) is written on its own thread from the end
  * of loading, beside every later stage. pipeline.c runs the stages;
  * fingerprint.c decides whether anything changed at all.
  *

@@ -730,7 +730,7 @@ static void test_search_color(void **state)
 	free(out);
 }
 
-/* Text the index writer splits itself (see S_split in search.c) next to
+/* Text the index writer splits itself (see S_split in search_index.c) next to
  * text it leaves to unicode61: accents, combining marks, ligatures, CJK,
  * invalid UTF-8, long and mixed-case words, identifiers. */
 static const struct search_doc tricky = {

@@ -1,0 +1,144 @@
+/*
+ * search_rank.c - kb_rank(), the BM25F ranking function `kb search` asks
+ * FTS5 to order its matches by. See search.h for the weights.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "search_int.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- ranking: BM25F ---- */
+
+/*
+ * FTS5's bm25() normalises term frequencies by the length of the whole
+ * page, so a long page loses to a short one even when the words are its
+ * title: "Lock-free programming" ranked below short pages that mention
+ * "lock" and "free" in passing. kb ranks with BM25F instead (Robertson,
+ * Zaragoza and Taylor, "Simple BM25 extension to multiple weighted
+ * fields", 2004): each column's term frequency is normalised by that
+ * column's length against its average, weighted, summed over the columns,
+ * and only then saturated, so a long body does not dilute a title or tag
+ * match. Weights, in the column order of the docs table: title 10, tags 8,
+ * summary 4, body 1, languages 2; the unindexed columns weigh nothing.
+ */
+static const double S_weights[] = { 10.0, 8.0, 4.0, 1.0, 2.0 };
+#define S_NWEIGHTS (sizeof(S_weights) / sizeof(S_weights[0]))
+#define S_K1 1.2
+#define S_B 0.75
+
+/* What S_rank needs once per query: an IDF per phrase, the average length
+ * of each weighted column, and room for one page's term frequencies. Owned
+ * by FTS5 (xSetAuxdata) and freed with S_rank_data_free. */
+struct S_rank_data {
+	int nphrase;
+	double *idf;                  /* [nphrase] */
+	double *tf;                   /* [nphrase], scratch */
+	double avglen[S_NWEIGHTS];
+};
+
+static void S_rank_data_free(void *p)
+{
+	struct S_rank_data *d = p;
+	if (!d)
+		return;
+	free(d->idf);
+	free(d->tf);
+	free(d);
+}
+
+static int S_count_row(const Fts5ExtensionApi *api, Fts5Context *fts,
+		       void *ud)
+{
+	(void)api, (void)fts;
+	(*(sqlite3_int64 *)ud)++;
+	return SQLITE_OK;
+}
+
+/* The query's S_rank_data, computed on the first row. */
+static int S_rank_data_get(const Fts5ExtensionApi *api, Fts5Context *fts,
+			   struct S_rank_data **out)
+{
+	struct S_rank_data *d = api->xGetAuxdata(fts, 0);
+	sqlite3_int64 nrow = 0;
+	int rc;
+
+	*out = d;
+	if (d)
+		return SQLITE_OK;
+	if ((rc = api->xRowCount(fts, &nrow)) != SQLITE_OK)
+		return rc;
+	d = xcalloc(1, sizeof(*d));
+	d->nphrase = api->xPhraseCount(fts);
+	d->idf = xcalloc((size_t)d->nphrase + 1, sizeof(*d->idf));
+	d->tf = xcalloc((size_t)d->nphrase + 1, sizeof(*d->tf));
+	for (size_t c = 0; rc == SQLITE_OK && c < S_NWEIGHTS; c++) {
+		sqlite3_int64 total = 0;
+		rc = api->xColumnTotalSize(fts, (int)c, &total);
+		d->avglen[c] = nrow > 0 && total > 0 ? (double)total / nrow
+						     : 1.0;
+	}
+	for (int i = 0; rc == SQLITE_OK && i < d->nphrase; i++) {
+		sqlite3_int64 n = 0;
+		rc = api->xQueryPhrase(fts, i, &n, S_count_row);
+		/* BM25's IDF, kept positive as FTS5's bm25() does. */
+		d->idf[i] = log(((double)nrow - n + 0.5) / ((double)n + 0.5));
+		if (d->idf[i] <= 0.0)
+			d->idf[i] = 1e-6;
+	}
+	if (rc == SQLITE_OK)
+		rc = api->xSetAuxdata(fts, d, S_rank_data_free);
+	else
+		S_rank_data_free(d);
+	*out = rc == SQLITE_OK ? d : NULL;
+	return rc;
+}
+
+/* kb_rank(docs): minus the BM25F score of the current row, so that better
+ * pages sort first in ascending order, as with bm25(). */
+static void S_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
+		   sqlite3_context *ctx, int nval, sqlite3_value **val)
+{
+	struct S_rank_data *d;
+	double norm[S_NWEIGHTS], score = 0.0;
+	int ninst = 0, rc;
+
+	(void)nval, (void)val;
+	if ((rc = S_rank_data_get(api, fts, &d)) != SQLITE_OK ||
+	    (rc = api->xInstCount(fts, &ninst)) != SQLITE_OK)
+		goto fail;
+	for (size_t c = 0; c < S_NWEIGHTS; c++) {
+		int len = 0;
+		if ((rc = api->xColumnSize(fts, (int)c, &len)) != SQLITE_OK)
+			goto fail;
+		norm[c] = 1.0 - S_B + S_B * len / d->avglen[c];
+	}
+	memset(d->tf, 0, (size_t)d->nphrase * sizeof(*d->tf));
+	for (int i = 0; i < ninst; i++) {
+		int phrase, col, off;
+		if ((rc = api->xInst(fts, i, &phrase, &col, &off)) != SQLITE_OK)
+			goto fail;
+		if (phrase >= 0 && phrase < d->nphrase && col >= 0 &&
+		    (size_t)col < S_NWEIGHTS)
+			d->tf[phrase] += S_weights[col] / norm[col];
+	}
+	for (int i = 0; i < d->nphrase; i++)
+		score += d->idf[i] * d->tf[i] * (S_K1 + 1.0) /
+			 (S_K1 + d->tf[i]);
+	sqlite3_result_double(ctx, -score);
+	return;
+fail:
+	sqlite3_result_error_code(ctx, rc);
+}
+
+/* Makes kb_rank() available to queries on db. */
+int search_register_rank(sqlite3 *db)
+{
+	fts5_api *api = search_fts5_api(db);
+	return api && api->xCreateFunction(api, "kb_rank", NULL, S_rank,
+					   NULL) == SQLITE_OK ? 0 : -1;
+}
