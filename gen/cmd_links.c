@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <git2.h>
 
 #include "config.h"
 #include "history.h"
@@ -147,77 +146,17 @@ static void S_collect(struct S_state *st, struct entry *e)
 
 /* ---- --changed-since ---- */
 
-/* The text of path (relative to the current folder) in tree, or NULL;
- * prefix is the current folder relative to the repository. */
-static char *S_blob_text(git_repository *repo, git_tree *tree, const char *prefix,
-			 const char *path)
-{
-	char *full = xasprintf("%s%s", prefix, path);
-	git_tree_entry *te = NULL;
-	git_blob *blob = NULL;
-	char *text = NULL;
-	if (git_tree_entry_bypath(&te, tree, full) == 0 &&
-	    git_blob_lookup(&blob, repo, git_tree_entry_id(te)) == 0)
-		text = xstrndup(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
-	git_blob_free(blob);
-	git_tree_entry_free(te);
-	free(full);
-	return text;
-}
-
-/* The tree of the merge base of ref and HEAD (ref itself without one). */
-static int S_base_tree(git_tree **out, git_repository *repo, const char *ref)
-{
-	git_object *obj = NULL, *head = NULL;
-	git_commit *base = NULL;
-	int rc = -1;
-	if (git_revparse_single(&obj, repo, ref) == 0) {
-		git_object *peeled = NULL;
-		if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0) {
-			git_oid b = *git_object_id(peeled);
-			git_oid mb;
-			if (git_revparse_single(&head, repo, "HEAD") == 0 &&
-			    git_merge_base(&mb, repo, &b, git_object_id(head)) == 0)
-				b = mb;
-			if (git_commit_lookup(&base, repo, &b) == 0 && git_commit_tree(out, base) == 0)
-				rc = 0;
-			git_object_free(peeled);
-		}
-	}
-	git_commit_free(base);
-	git_object_free(head);
-	git_object_free(obj);
-	return rc;
-}
-
 /* Keeps only the uses whose URL is new in their file since REF, or
  * whose resource changed its status: returns 0, or 2 when REF is
  * unknown. */
 static int S_select_changed(struct S_state *st)
 {
-	struct strlist changed = STRLIST_INIT;
 	char *err = NULL;
-	if (history_changed_since(&changed, ".", st->o->changed_since, &err) < 0) {
-		fprintf(stderr, "kb: %s\n", err ? err : "cannot compare with that revision");
+	struct history_since *since = history_since_open(".", st->o->changed_since, &err);
+	if (!since) {
+		fprintf(stderr, "kb: %s\n", err);
 		free(err);
-		strlist_release(&changed);
 		return 2;
-	}
-	git_libgit2_init();
-	git_repository *repo = NULL;
-	git_tree *tree = NULL;
-	char *prefix = xstrdup("");
-	if (git_repository_open_ext(&repo, ".", 0, NULL) == 0) {
-		const char *wd = git_repository_workdir(repo);
-		char *cwd = realpath(".", NULL);
-		char *rwd = wd ? realpath(wd, NULL) : NULL;
-		if (cwd && rwd && strlen(cwd) > strlen(rwd) && !strncmp(cwd, rwd, strlen(rwd))) {
-			free(prefix);
-			prefix = xasprintf("%s/", cwd + strlen(rwd) + 1);
-		}
-		free(cwd);
-		free(rwd);
-		S_base_tree(&tree, repo, st->o->changed_since);
 	}
 	size_t k = 0, files = 0;
 	for (size_t i = 0; i < st->nuses;) {
@@ -225,7 +164,7 @@ static int S_select_changed(struct S_state *st)
 		size_t end = i;
 		while (end < st->nuses && st->uses[end].e == e)
 			end++;
-		if (!strlist_contains(&changed, e->path)) {
+		if (!history_since_changed(since, e->path)) {
 			for (; i < end; i++) {
 				free(st->uses[i].written);
 				free(st->uses[i].url);
@@ -236,7 +175,7 @@ static int S_select_changed(struct S_state *st)
 		struct strlist old = STRLIST_INIT;
 		const char *old_status = NULL;
 		struct entry *oe = NULL;
-		char *text = tree ? S_blob_text(repo, tree, prefix, e->path) : NULL;
+		char *text = history_since_text(since, e->path);
 		struct diags scratch = DIAGS_INIT;
 		if (text && (oe = load_entry(e->path, text, &scratch))) {
 			const struct field *f;
@@ -271,11 +210,7 @@ static int S_select_changed(struct S_state *st)
 	if (!st->o->json)
 		fprintf(stderr, "kb: %zu entr%s changed since %s; %zu new or changed link%s to check\n",
 			files, files == 1 ? "y" : "ies", st->o->changed_since, k, k == 1 ? "" : "s");
-	git_tree_free(tree);
-	git_repository_free(repo);
-	git_libgit2_shutdown();
-	free(prefix);
-	strlist_release(&changed);
+	history_since_free(since);
 	return 0;
 }
 
