@@ -348,6 +348,23 @@ int write_file(const char *path, const void *data, size_t len)
 	return close(fd);
 }
 
+int write_file_replace(const char *path, const void *data, size_t len)
+{
+	static unsigned seq;
+	char *tmp = xasprintf("%s.%ld.%u.tmp", path, (long)getpid(),
+			      __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+	int rc = write_file(tmp, data, len);
+	if (rc == 0)
+		rc = rename(tmp, path);
+	if (rc < 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+	}
+	free(tmp);
+	return rc;
+}
+
 static int S_rm_one(const char *path, const struct stat *st, int flag,
 		    struct FTW *ftw)
 {

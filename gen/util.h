@@ -78,6 +78,11 @@ void strlist_release(struct strlist *l);
  * frees, or -1 with errno set. write_file creates parent directories. */
 int read_file(const char *path, char **out, size_t *out_len);
 int write_file(const char *path, const void *data, size_t len);
+/* write_file into a temporary file beside path (named after the pid and a
+ * counter, so concurrent writers do not meet), then rename() it over path:
+ * readers see the old file or the new one, never a part. 0, or -1 with
+ * errno set (the temporary file removed). */
+int write_file_replace(const char *path, const void *data, size_t len);
 int mkdir_p(const char *path);
 /* rm -rf; returns 0 when the path is gone afterwards. */
 int remove_tree(const char *path);
