@@ -491,11 +491,6 @@ static void S_print_json(const struct S_state *st, FILE *out)
 	buf_release(&b);
 }
 
-static void S_xml(struct buf *b, const char *s)
-{
-	buf_put_html(b, s, strlen(s));
-}
-
 /* A JUnit XML report: one test case per place a URL is written. */
 static int S_write_junit(const struct S_state *st, const char *path, struct diags *d)
 {
@@ -512,17 +507,17 @@ static int S_write_junit(const struct S_state *st, const char *path, struct diag
 		const struct S_use *u = &st->uses[i];
 		const struct link *l = &st->links[u->link];
 		buf_puts(&b, "  <testcase classname=\"");
-		S_xml(&b, u->e->path);
+		buf_put_xml(&b, u->e->path);
 		buf_puts(&b, "\" name=\"");
-		S_xml(&b, u->written);
+		buf_put_xml(&b, u->written);
 		buf_puts(&b, "\">");
 		if (l->result == LINK_BROKEN || l->result == LINK_FAILED) {
 			buf_puts(&b, "<failure message=\"");
-			S_xml(&b, l->detail ? l->detail : "broken");
+			buf_put_xml(&b, l->detail ? l->detail : "broken");
 			buf_printf(&b, "\">%s:%d:%d: ", u->e->path, u->line, u->col);
-			S_xml(&b, u->written);
+			buf_put_xml(&b, u->written);
 			buf_putc(&b, ' ');
-			S_xml(&b, l->detail ? l->detail : "broken");
+			buf_put_xml(&b, l->detail ? l->detail : "broken");
 			buf_puts(&b, "</failure>");
 		} else if (l->result == LINK_SKIPPED || l->result == LINK_UNSUPPORTED) {
 			buf_puts(&b, "<skipped/>");
@@ -530,12 +525,7 @@ static int S_write_junit(const struct S_state *st, const char *path, struct diag
 		buf_puts(&b, "</testcase>\n");
 	}
 	buf_puts(&b, "</testsuite></testsuites>\n");
-	int rc = write_file(path, b.data, b.len);
-	if (rc < 0)
-		diag_add(d, DIAG_ERROR, path, 0, 0, "cannot write the JUnit report: %s",
-			 strerror(errno));
-	buf_release(&b);
-	return rc;
+	return write_junit_report(path, &b, d);
 }
 
 /* ---- the command ---- */

@@ -196,6 +196,16 @@ void buf_put_html(struct buf *b, const char *s, size_t len)
 	}
 }
 
+void buf_put_xml(struct buf *b, const char *s)
+{
+	struct buf clean = BUF_INIT;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p >= 0x20 || *p == '\n' || *p == '\t' || *p == '\r')
+			buf_putc(&clean, *p);
+	buf_put_html(b, clean.data, clean.len);
+	buf_release(&clean);
+}
+
 char *buf_detach(struct buf *b)
 {
 	char *p = b->cap ? b->data : xstrdup("");
@@ -811,4 +821,14 @@ void diag_release(struct diags *d)
 	free(d->items);
 	d->items = NULL;
 	d->n = d->cap = d->errors = d->warnings = 0;
+}
+
+int write_junit_report(const char *path, struct buf *b, struct diags *d)
+{
+	int rc = write_file(path, b->data, b->len);
+	if (rc < 0)
+		diag_add(d, DIAG_ERROR, path, 0, 0, "cannot write the JUnit report: %s",
+			 strerror(errno));
+	buf_release(b);
+	return rc < 0 ? -1 : 0;
 }

@@ -52,6 +52,10 @@ void buf_truncate(struct buf *b, size_t len);
 /* Append s[0..len) with HTML special characters (&<>"') escaped. s is a
  * C string, or a prefix of one (it may be read up to its NUL). */
 void buf_put_html(struct buf *b, const char *s, size_t len);
+/* s as XML text or attribute value: escaped as buf_put_html does, without
+ * the control characters XML 1.0 forbids (below 0x20 but tab, newline and
+ * carriage return), for the JUnit reports. */
+void buf_put_xml(struct buf *b, const char *s);
 /* Appends s as a quoted JSON string: '"' and '\\' escaped, control
  * characters as \n, \t or \u00XX; bytes >= 0x80 are copied (s should be
  * UTF-8). */
@@ -179,5 +183,8 @@ void diag_print(struct diags *d, void *stream);
 /* Format one message as it would be printed; caller frees. */
 char *diag_format(const struct diag *g);
 void diag_release(struct diags *d);
+/* Writes the JUnit report in b to path and releases b; on failure adds
+ * "cannot write the JUnit report" to d. 0, or -1. */
+int write_junit_report(const char *path, struct buf *b, struct diags *d);
 
 #endif
