@@ -364,17 +364,25 @@ static void S_canon_texts(const char *exp, const char *act, char **e, char **a)
 	strlist_release(&la);
 }
 
+/* head (which names the expected text), the expected text and the actual
+ * output, both indented. */
+static void S_put_mismatch(struct buf *why, const char *head, const char *exp,
+			   const char *act)
+{
+	buf_puts(why, head);
+	match_put_indented(why, exp, "  ");
+	buf_puts(why, "actual output:\n");
+	match_put_indented(why, act, "  ");
+}
+
 static int S_match_contains(const char *exp, const char *act, struct buf *why)
 {
 	char *ea, *eb;
 	S_canon_texts(exp, act, &ea, &eb);
 	int ok = strstr(eb, ea) != NULL;
 	if (!ok && why) {
-		buf_puts(why, "output does not contain the expected text (expect=contains)\n");
-		buf_puts(why, "expected text:\n");
-		match_put_indented(why, ea, "  ");
-		buf_puts(why, "actual output:\n");
-		match_put_indented(why, eb, "  ");
+		S_put_mismatch(why, "output does not contain the expected text "
+			       "(expect=contains)\nexpected text:\n", ea, eb);
 	}
 	free(ea);
 	free(eb);
@@ -398,11 +406,8 @@ static int S_match_regex(const char *exp, const char *act, struct buf *why)
 		ok = regexec(&re, text, 0, NULL, 0) == 0;
 		regfree(&re);
 		if (!ok && why) {
-			buf_puts(why, "output does not match the regular expression "
-				 "(expect=regex)\nregex:\n");
-			match_put_indented(why, pat, "  ");
-			buf_puts(why, "actual output:\n");
-			match_put_indented(why, text, "  ");
+			S_put_mismatch(why, "output does not match the regular expression "
+				       "(expect=regex)\nregex:\n", pat, text);
 		}
 	}
 	free(pat);
