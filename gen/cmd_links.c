@@ -153,11 +153,8 @@ static int S_select_changed(struct S_state *st)
 {
 	char *err = NULL;
 	struct history_since *since = history_since_open(".", st->o->changed_since, &err);
-	if (!since) {
-		fprintf(stderr, "kb: %s\n", err);
-		free(err);
-		return 2;
-	}
+	if (!since)
+		return report_error(err, 2);
 	size_t k = 0, files = 0;
 	for (size_t i = 0; i < st->nuses;) {
 		struct entry *e = st->uses[i].e;

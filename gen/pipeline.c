@@ -259,11 +259,8 @@ static int S_select_changed(struct state *st)
 {
 	char *err = NULL;
 	struct history_since *since = history_since_open(".", st->o->changed_since, &err);
-	if (!since) {
-		fprintf(stderr, "kb: %s\n", err);
-		free(err);
-		return 2;
-	}
+	if (!since)
+		return report_error(err, 2);
 	size_t nchanged = history_since_files(since)->n;
 	st->selected = xcalloc(st->site.n ? st->site.n : 1, 1);
 	size_t count = 0;

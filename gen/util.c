@@ -545,6 +545,13 @@ int usage_error(const char *usage, const char *fmt, const char *arg)
 	return 2;
 }
 
+int report_error(char *err, int status)
+{
+	fprintf(stderr, "kb: %s\n", err ? err : "unknown error");
+	free(err);
+	return status;
+}
+
 /* ---- hmap ---- */
 
 struct hmap_node {

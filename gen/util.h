@@ -119,6 +119,10 @@ int parse_int(const char *s, long min, long max, int *out);
  * and returns 2, the exit status of a usage error. */
 int usage_error(const char *usage, const char *fmt, const char *arg);
 
+/* Prints "kb: " and err (a message from a function's char **err) to
+ * stderr, frees err, and returns status. */
+int report_error(char *err, int status);
+
 /*
  * A hash map from byte strings (any bytes, of a given length) to size_t,
  * for indexes into the caller's arrays. Start from HMAP_INIT; the map
