@@ -477,7 +477,32 @@ static void test_search_any_word_fallback(void **state)
 			     NULL), 0);
 	assert_true(find(out, "Go channels") >= 0);
 	assert_true(find(out, "multiprocessing") >= 0);
-	assert_true(find(err, "any of them") >= 0);
+	assert_true(find(err, "most of them") >= 0);
+	free(out), free(err);
+}
+
+/* A question is searched by its meaningful words: "how", "do", "i" and
+ * "the" are not required, so the Go page, which has none of them, is
+ * found, and without the note that no page has every word. A page with
+ * more of the meaningful words ranks above one with fewer: Go channels
+ * (goroutines, channels) above multiprocessing (pickle). */
+static void test_search_question_words(void **state)
+{
+	struct fixture *f = *state;
+	char *out, *err;
+	assert_int_equal(run(f->index, &out, &err, "how", "do", "i", "use",
+			     "the", "goroutines?", NULL), 0);
+	assert_true(find(out, "Go channels") >= 0);
+	free(out), free(err);
+	assert_int_equal(run(f->index, &out, &err, "how", "do", "goroutines",
+			     "use", "channels", NULL), 0);
+	assert_int_equal(find(out, "Go channels"), 0);
+	free(out), free(err);
+	assert_int_equal(run(f->index, &out, &err, "pickle", "goroutines",
+			     "channels", NULL), 0);
+	long go = find(out, "Go channels"), mp = find(out, "multiprocessing");
+	assert_true(go >= 0 && mp > go);
+	assert_true(find(err, "most of them") >= 0);
 	free(out), free(err);
 }
 
@@ -1008,6 +1033,7 @@ int main(void)
 		cmocka_unit_test(test_search_json),
 		cmocka_unit_test(test_search_human_output_is_utf8),
 		cmocka_unit_test(test_search_any_word_fallback),
+		cmocka_unit_test(test_search_question_words),
 		cmocka_unit_test(test_search_did_you_mean),
 		cmocka_unit_test(test_search_odd_queries),
 		cmocka_unit_test(test_search_long_query),
