@@ -19,6 +19,9 @@
  *     (unicode61, lowercased, diacritics removed) with the number of
  *     documents that contain it. It serves "did you mean" suggestions (real
  *     words, not Porter stems such as "concurr") and prefix completion.
+ *     The writer counts them with a temporary unicode61 FTS5 table (no
+ *     content, detail=none) read through fts5vocab; terms of 2 to 48 bytes
+ *     are kept.
  *   - `keys(key, doc)`, the names that make a page an exact match: its
  *     normalised title and "/" + the last part of its URL ("/gil.html"),
  *     so that ranking never reads whole pages from `docs`.

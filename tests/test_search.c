@@ -755,9 +755,8 @@ static void test_search_color(void **state)
 	free(out);
 }
 
-/* Text the index writer splits itself (see S_split in search_index.c) next to
- * text it leaves to unicode61: accents, combining marks, ligatures, CJK,
- * invalid UTF-8, long and mixed-case words, identifiers. */
+/* Text unicode61 splits in unusual ways: accents, combining marks,
+ * ligatures, CJK, invalid UTF-8, long and mixed-case words, identifiers. */
 static const struct search_doc tricky = {
 	"Ça marche: ÉCOLE naïve Straße İstanbul HTTPServer",
 	"été (e\xcc\x81te\xcc\x81) ﬁle x² 日本語のテキスト Ωmega x\xcc\x81y",
@@ -775,9 +774,8 @@ static const struct search_doc tricky = {
 };
 
 /* A body of words of 1 to 20 bytes, in mixed case, with digits, after
- * separators of 1 to 3 bytes, so that words begin and end at every offset
- * of the blocks the writer reads at once; some hold a byte that is not
- * ASCII at some place. Caller frees. */
+ * separators of 1 to 3 bytes; some hold a byte that is not ASCII at some
+ * place. Caller frees. */
 static char *boundary_body(void)
 {
 	static const char chars[] = "aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789";
@@ -811,8 +809,9 @@ static long long query_int(sqlite3 *db, const char *sql)
 }
 
 /* The index holds the tokens FTS5's own "porter unicode61
- * remove_diacritics 2" makes of the same text, and the vocabulary the
- * unstemmed unicode61 tokens with their document frequencies. */
+ * remove_diacritics 2" makes of the same text (the stored text is what was
+ * indexed), and the vocabulary the unstemmed unicode61 tokens of 2 to 48
+ * bytes with their document frequencies. */
 static void test_search_index_tokens_match_fts5(void **state)
 {
 	struct fixture *f = *state;
