@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <sqlite3.h>
@@ -50,8 +51,9 @@ static const char S_usage[] =
 static const char S_help[] =
 	"\n"
 	"Search the pages of the site offline, in the index 'kb build' writes.\n"
-	"Every word must match (the last one also as a prefix); when none does,\n"
-	"any word may, and kb suggests spellings.\n"
+	"Pages with the most of the query's words come first (the last word also\n"
+	"matches as a prefix); question words such as how, do, i, what and is are\n"
+	"not required. When nothing matches, kb suggests spellings.\n"
 	"\n"
 	"  --tag T         only pages tagged T (repeatable)\n"
 	"  --lang L        only pages about language L (repeatable)\n"
@@ -74,28 +76,6 @@ static int S_usage_error(FILE *err, const char *fmt, const char *arg)
 	fputc('\n', err);
 	fputs(S_usage, err);
 	return -1;
-}
-
-/* Matches option `name` at argv[*i] in the forms "name VALUE" and
- * "name=VALUE" (and "-nVALUE" for a short option). Returns 1 and *val when
- * it matches, 0 when it is another option, -1 when the value is missing. */
-static int S_opt_value(int argc, char **argv, int *i, const char *name,
-		       const char **val)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(name);
-	if (strncmp(a, name, n) != 0)
-		return 0;
-	if (a[n] == '=' || (n == 2 && a[n])) {
-		*val = a + n + (a[n] == '=');
-		return 1;
-	}
-	if (a[n])
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
 }
 
 static int S_parse_limit(const char *s, long *out)
@@ -123,60 +103,61 @@ static int S_parse_color(const char *s, enum S_color *out)
 	return 0;
 }
 
+/*
+ * Parses argv with getopt_long, as the other commands do; the words that
+ * are not options, before or after them (GNU getopt permutes argv), or
+ * after "--", are the query. Errors go to err, not stderr, because
+ * search_main() writes to the streams it is given. Returns 0, or -1 after
+ * a usage error.
+ */
 static int S_parse_args(struct S_opts *o, int argc, char **argv, FILE *err)
 {
-	static const char *const valued[] = { "--tag", "--lang", "--section",
-					      "-n", "--color", "--index" };
-	int options_done = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
-		size_t k;
-		int r = 0;
-		if (options_done || a[0] != '-' || a[1] == '\0') {
-			if (o->have_query)
-				buf_putc(&o->query, ' ');
-			buf_puts(&o->query, a);
-			o->have_query = 1;
-			continue;
-		}
-		if (!strcmp(a, "--")) {
-			options_done = 1;
-			continue;
-		}
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			o->help = 1;
-			continue;
-		}
-		if (!strcmp(a, "--json")) {
-			o->json = 1;
-			continue;
-		}
-		for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
-			if ((r = S_opt_value(argc, argv, &i, valued[k], &val)))
-				break;
-		if (r < 0)
-			return S_usage_error(err, "option '%s' needs a value",
-					     a);
-		if (r == 0)
-			return S_usage_error(err, "unknown option '%s'", a);
-		switch (k) {
-		case 0: strlist_push(&o->tags, val); break;
-		case 1: strlist_push(&o->langs, val); break;
-		case 2: o->section = val; break;
-		case 3:
-			if (S_parse_limit(val, &o->limit) < 0)
+	static const struct option longs[] = {
+		{ "tag", required_argument, NULL, 't' },
+		{ "lang", required_argument, NULL, 'l' },
+		{ "section", required_argument, NULL, 's' },
+		{ "color", required_argument, NULL, 'c' },
+		{ "index", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 0; /* 0, not 1: also resets GNU getopt's permutation state */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hn:", longs, NULL)) != -1) {
+		switch (c) {
+		case 't': strlist_push(&o->tags, optarg); break;
+		case 'l': strlist_push(&o->langs, optarg); break;
+		case 's': o->section = optarg; break;
+		case 'i': o->index = optarg; break;
+		case 'j': o->json = 1; break;
+		case 'h': o->help = 1; break;
+		case 'n':
+			if (S_parse_limit(optarg, &o->limit) < 0)
 				return S_usage_error(err,
 					"-n needs a positive number, not '%s'",
-					val);
+					optarg);
 			break;
-		case 4:
-			if (S_parse_color(val, &o->color) < 0)
+		case 'c':
+			if (S_parse_color(optarg, &o->color) < 0)
 				return S_usage_error(err,
 					"--color must be auto, always or never,"
-					" not '%s'", val);
+					" not '%s'", optarg);
 			break;
-		default: o->index = val; break;
+		case ':':
+			return S_usage_error(err, "option '%s' needs a value",
+					     argv[optind - 1]);
+		default:
+			return S_usage_error(err, "unknown option '%s'",
+					     argv[optind - 1]);
 		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (o->have_query)
+			buf_putc(&o->query, ' ');
+		buf_puts(&o->query, argv[i]);
+		o->have_query = 1;
 	}
 	if (!o->have_query && !o->help)
 		return S_usage_error(err, "%s", "missing QUERY");
