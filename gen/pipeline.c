@@ -63,9 +63,8 @@ struct state {
 	pthread_t ith;
 	struct highlighter *hl;  /* started early: Python starts while we parse */
 	int indexing;            /* the index thread runs */
-	char *parsed;            /* entry i is parsed (atomic), for the index thread */
-	pthread_mutex_t parsed_lock;
-	pthread_cond_t parsed_cond;
+	pthread_mutex_t verified_lock;
+	pthread_cond_t verified_cond;
 	int verified;            /* snippets verified (atomic): the index thread
 				  * waits for it, to record the versions */
 	int tty;
@@ -124,24 +123,6 @@ static void S_parse_one(size_t i, void *arg)
 {
 	struct state *st = arg;
 	markdown_parse(st->site.entries[i], &st->cfg, &st->per[i]);
-	__atomic_store_n(&st->parsed[i], 1, __ATOMIC_RELEASE);
-	if (!st->indexing)
-		return; /* no thread waits (kb check, or the index comes later) */
-	pthread_mutex_lock(&st->parsed_lock);
-	pthread_cond_broadcast(&st->parsed_cond);
-	pthread_mutex_unlock(&st->parsed_lock);
-}
-
-/* Waits until entry i is parsed: the index thread starts while entries
- * are still being parsed, and takes them in order. */
-static void S_wait_parsed(struct state *st, size_t i)
-{
-	if (__atomic_load_n(&st->parsed[i], __ATOMIC_ACQUIRE))
-		return;
-	pthread_mutex_lock(&st->parsed_lock);
-	while (!__atomic_load_n(&st->parsed[i], __ATOMIC_ACQUIRE))
-		pthread_cond_wait(&st->parsed_cond, &st->parsed_lock);
-	pthread_mutex_unlock(&st->parsed_lock);
 }
 
 static void S_link_one(size_t i, void *arg)
@@ -199,7 +180,6 @@ static int S_load(struct state *st, int index)
 	S_progress(st, "loaded %zu entries", st->site.n);
 	S_mark(st, "load");
 	st->per = xcalloc(st->site.n ? st->site.n : 1, sizeof(*st->per));
-	st->parsed = xcalloc(st->site.n ? st->site.n : 1, 1);
 	int index_later = index && !st->d.errors && S_start_index(st);
 	parallel_for(st->site.n, st->o->jobs, S_parse_one, st);
 	if (index_later)
@@ -452,7 +432,6 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 	struct search_index *ix;
 	int rc = search_index_open(&ix, path, &err);
 	for (size_t i = 0; rc == 0 && i < st->site.n; i++) {
-		S_wait_parsed(st, i);
 		struct entry *e = st->site.entries[i];
 		struct buf tags = BUF_INIT, langs = BUF_INIT;
 		S_join_words(&tags, &e->tags);
@@ -488,19 +467,19 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
  * on: its thread waits for the verification (or the end of the run). */
 static void S_verified_done(struct state *st)
 {
-	pthread_mutex_lock(&st->parsed_lock);
+	pthread_mutex_lock(&st->verified_lock);
 	__atomic_store_n(&st->verified, 1, __ATOMIC_RELEASE);
-	pthread_cond_broadcast(&st->parsed_cond);
-	pthread_mutex_unlock(&st->parsed_lock);
+	pthread_cond_broadcast(&st->verified_cond);
+	pthread_mutex_unlock(&st->verified_lock);
 }
 
 static void *S_index_thread(void *arg)
 {
 	struct index_job *j = arg;
-	pthread_mutex_lock(&j->st->parsed_lock);
+	pthread_mutex_lock(&j->st->verified_lock);
 	while (!__atomic_load_n(&j->st->verified, __ATOMIC_ACQUIRE))
-		pthread_cond_wait(&j->st->parsed_cond, &j->st->parsed_lock);
-	pthread_mutex_unlock(&j->st->parsed_lock);
+		pthread_cond_wait(&j->st->verified_cond, &j->st->verified_lock);
+	pthread_mutex_unlock(&j->st->verified_lock);
 	j->rc = S_index(j->st, j->dir, &j->d);
 	return NULL;
 }
@@ -528,10 +507,14 @@ static int S_open_output(struct state *st)
 	return 0;
 }
 
-/* The index needs only what loading and parsing extract: it starts once
- * the entries are loaded, takes each as soon as it is parsed, and runs
- * beside every later stage. Returns 1 when the index is wanted but its
- * thread could not start: S_load then writes it after parsing. */
+/* The index needs what loading, parsing and verification extract (the
+ * toolchains each page was verified on), so its thread waits for the
+ * verification (S_verified_done) and then runs beside rendering. It is
+ * created here, once the entries are loaded, rather than after the
+ * verification: on 10,000 entries creating it later made kb build slower
+ * (1.9-2.1 s against 2.7-2.9 s wall, interleaved runs), a difference we
+ * have not explained. Returns 1 when the index is wanted but its thread
+ * could not start: S_load then writes it after parsing. */
 static int S_start_index(struct state *st)
 {
 	if (st->o->check || !st->target)
@@ -704,9 +687,8 @@ static int S_finish(struct state *st, int rc)
 		history_free(st->hist);
 	}
 	free(st->per);
-	free(st->parsed);
-	pthread_cond_destroy(&st->parsed_cond);
-	pthread_mutex_destroy(&st->parsed_lock);
+	pthread_cond_destroy(&st->verified_cond);
+	pthread_mutex_destroy(&st->verified_lock);
 	free(st->selected);
 	diag_release(&st->d);
 	git_libgit2_shutdown();
@@ -720,8 +702,8 @@ int pipeline_run(const struct build_opts *o)
 	struct state st;
 	memset(&st, 0, sizeof(st));
 	st.o = o;
-	pthread_mutex_init(&st.parsed_lock, NULL);
-	pthread_cond_init(&st.parsed_cond, NULL);
+	pthread_mutex_init(&st.verified_lock, NULL);
+	pthread_cond_init(&st.verified_cond, NULL);
 	st.tty = isatty(2) && !getenv("CI");
 	st.t0 = S_now();
 	markdown_init();
