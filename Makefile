@@ -98,6 +98,8 @@ browser: kb deps-npm
 search-quality: kb
 	./kb build --out build/quality-site --force
 	@tests/search-quality build/quality-site/kb-search.sqlite
+	@tests/search-quality build/quality-site/kb-search.sqlite \
+	    --queries tests/search-questions.tsv --min-mrr 0.47 --min-recall 0.50
 
 test: deps-test
 test: toolchains

@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <git2.h>
 
 #include "config.h"
 #include "history.h"
@@ -147,85 +146,22 @@ static void S_collect(struct S_state *st, struct entry *e)
 
 /* ---- --changed-since ---- */
 
-/* The text of path (relative to the current folder) in tree, or NULL;
- * prefix is the current folder relative to the repository. */
-static char *S_blob_text(git_repository *repo, git_tree *tree, const char *prefix,
-			 const char *path)
-{
-	char *full = xasprintf("%s%s", prefix, path);
-	git_tree_entry *te = NULL;
-	git_blob *blob = NULL;
-	char *text = NULL;
-	if (git_tree_entry_bypath(&te, tree, full) == 0 &&
-	    git_blob_lookup(&blob, repo, git_tree_entry_id(te)) == 0)
-		text = xstrndup(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
-	git_blob_free(blob);
-	git_tree_entry_free(te);
-	free(full);
-	return text;
-}
-
-/* The tree of the merge base of ref and HEAD (ref itself without one). */
-static int S_base_tree(git_tree **out, git_repository *repo, const char *ref)
-{
-	git_object *obj = NULL, *head = NULL;
-	git_commit *base = NULL;
-	int rc = -1;
-	if (git_revparse_single(&obj, repo, ref) == 0) {
-		git_object *peeled = NULL;
-		if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0) {
-			git_oid b = *git_object_id(peeled);
-			git_oid mb;
-			if (git_revparse_single(&head, repo, "HEAD") == 0 &&
-			    git_merge_base(&mb, repo, &b, git_object_id(head)) == 0)
-				b = mb;
-			if (git_commit_lookup(&base, repo, &b) == 0 && git_commit_tree(out, base) == 0)
-				rc = 0;
-			git_object_free(peeled);
-		}
-	}
-	git_commit_free(base);
-	git_object_free(head);
-	git_object_free(obj);
-	return rc;
-}
-
 /* Keeps only the uses whose URL is new in their file since REF, or
  * whose resource changed its status: returns 0, or 2 when REF is
  * unknown. */
 static int S_select_changed(struct S_state *st)
 {
-	struct strlist changed = STRLIST_INIT;
 	char *err = NULL;
-	if (history_changed_since(&changed, ".", st->o->changed_since, &err) < 0) {
-		fprintf(stderr, "kb: %s\n", err ? err : "cannot compare with that revision");
-		free(err);
-		strlist_release(&changed);
-		return 2;
-	}
-	git_libgit2_init();
-	git_repository *repo = NULL;
-	git_tree *tree = NULL;
-	char *prefix = xstrdup("");
-	if (git_repository_open_ext(&repo, ".", 0, NULL) == 0) {
-		const char *wd = git_repository_workdir(repo);
-		char *cwd = realpath(".", NULL);
-		char *rwd = wd ? realpath(wd, NULL) : NULL;
-		if (cwd && rwd && strlen(cwd) > strlen(rwd) && !strncmp(cwd, rwd, strlen(rwd))) {
-			free(prefix);
-			prefix = xasprintf("%s/", cwd + strlen(rwd) + 1);
-		}
-		free(cwd);
-		free(rwd);
-		S_base_tree(&tree, repo, st->o->changed_since);
-	}
+	struct history_since *since = history_since_open(".", st->o->changed_since, &err);
+	if (!since)
+		return report_error(err, 2);
 	size_t k = 0, files = 0;
 	for (size_t i = 0; i < st->nuses;) {
 		struct entry *e = st->uses[i].e;
 		size_t end = i;
 		while (end < st->nuses && st->uses[end].e == e)
 			end++;
-		if (!strlist_contains(&changed, e->path)) {
+		if (!history_since_changed(since, e->path)) {
 			for (; i < end; i++) {
 				free(st->uses[i].written);
 				free(st->uses[i].url);
@@ -236,7 +172,7 @@ static int S_select_changed(struct S_state *st)
 		struct strlist old = STRLIST_INIT;
 		const char *old_status = NULL;
 		struct entry *oe = NULL;
-		char *text = tree ? S_blob_text(repo, tree, prefix, e->path) : NULL;
+		char *text = history_since_text(since, e->path);
 		struct diags scratch = DIAGS_INIT;
 		if (text && (oe = load_entry(e->path, text, &scratch))) {
 			const struct field *f;
@@ -271,11 +207,7 @@ static int S_select_changed(struct S_state *st)
 	if (!st->o->json)
 		fprintf(stderr, "kb: %zu entr%s changed since %s; %zu new or changed link%s to check\n",
 			files, files == 1 ? "y" : "ies", st->o->changed_since, k, k == 1 ? "" : "s");
-	git_tree_free(tree);
-	git_repository_free(repo);
-	git_libgit2_shutdown();
-	free(prefix);
-	strlist_release(&changed);
+	history_since_free(since);
 	return 0;
 }
 
@@ -556,11 +488,6 @@ static void S_print_json(const struct S_state *st, FILE *out)
 	buf_release(&b);
 }
 
-static void S_xml(struct buf *b, const char *s)
-{
-	buf_put_html(b, s, strlen(s));
-}
-
 /* A JUnit XML report: one test case per place a URL is written. */
 static int S_write_junit(const struct S_state *st, const char *path, struct diags *d)
 {
@@ -577,17 +504,17 @@ static int S_write_junit(const struct S_state *st, const char *path, struct diag
 		const struct S_use *u = &st->uses[i];
 		const struct link *l = &st->links[u->link];
 		buf_puts(&b, "  <testcase classname=\"");
-		S_xml(&b, u->e->path);
+		buf_put_xml(&b, u->e->path);
 		buf_puts(&b, "\" name=\"");
-		S_xml(&b, u->written);
+		buf_put_xml(&b, u->written);
 		buf_puts(&b, "\">");
 		if (l->result == LINK_BROKEN || l->result == LINK_FAILED) {
 			buf_puts(&b, "<failure message=\"");
-			S_xml(&b, l->detail ? l->detail : "broken");
+			buf_put_xml(&b, l->detail ? l->detail : "broken");
 			buf_printf(&b, "\">%s:%d:%d: ", u->e->path, u->line, u->col);
-			S_xml(&b, u->written);
+			buf_put_xml(&b, u->written);
 			buf_putc(&b, ' ');
-			S_xml(&b, l->detail ? l->detail : "broken");
+			buf_put_xml(&b, l->detail ? l->detail : "broken");
 			buf_puts(&b, "</failure>");
 		} else if (l->result == LINK_SKIPPED || l->result == LINK_UNSUPPORTED) {
 			buf_puts(&b, "<skipped/>");
@@ -595,12 +522,7 @@ static int S_write_junit(const struct S_state *st, const char *path, struct diag
 		buf_puts(&b, "</testcase>\n");
 	}
 	buf_puts(&b, "</testsuite></testsuites>\n");
-	int rc = write_file(path, b.data, b.len);
-	if (rc < 0)
-		diag_add(d, DIAG_ERROR, path, 0, 0, "cannot write the JUnit report: %s",
-			 strerror(errno));
-	buf_release(&b);
-	return rc;
+	return write_junit_report(path, &b, d);
 }
 
 /* ---- the command ---- */

@@ -769,23 +769,29 @@ static void S_push_unique(struct strlist *out, struct strlist *paths)
 			strlist_push(out, paths->items[i]);
 }
 
-int history_changed_since(struct strlist *out, const char *site_dir,
-			  const char *ref, char **errmsg)
+struct history_since {
+	struct strlist changed; /* sorted, each once, relative to site_dir */
+	git_repository *repo;
+	git_tree *tree;         /* the base's root tree */
+	char *prefix;           /* site_dir relative to the work tree, "" or "x/" */
+};
+
+struct history_since *history_since_open(const char *site_dir, const char *ref,
+					 char **errmsg)
 {
-	git_repository *repo = NULL;
+	struct history_since *s = xcalloc(1, sizeof *s);
 	git_commit *base = NULL;
-	git_tree *tree = NULL;
 	git_diff *diff = NULL;
 	git_diff_options opts;
 	struct strlist paths = STRLIST_INIT;
-	char *prefix = NULL, *specs[2] = { NULL, NULL };
+	char *specs[2] = { NULL, NULL };
 	git_oid base_id;
 	int rc = -1;
 
 	*errmsg = NULL;
 	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
 	git_libgit2_init();
-	rc = S_open(&repo, site_dir);
+	rc = S_open(&s->repo, site_dir);
 	if (rc <= 0) {
 		*errmsg = rc == 0 ? xasprintf("not a git repository: '%s'", site_dir)
 				  : xasprintf("%s: %s", site_dir, S_git_msg());
@@ -793,41 +799,101 @@ int history_changed_since(struct strlist *out, const char *site_dir,
 		goto done;
 	}
 	rc = -1;
-	if (S_base(&base_id, repo, ref, errmsg) < 0)
+	if (S_base(&base_id, s->repo, ref, errmsg) < 0)
 		goto done;
-	prefix = S_prefix(repo, site_dir);
-	specs[0] = xasprintf("%scontent/", prefix);
-	specs[1] = xasprintf("%ssnippets/", prefix);
+	s->prefix = S_prefix(s->repo, site_dir);
+	specs[0] = xasprintf("%scontent/", s->prefix);
+	specs[1] = xasprintf("%ssnippets/", s->prefix);
 	opts.pathspec.strings = specs;
 	opts.pathspec.count = 2;
 	opts.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS;
-	if (git_commit_lookup(&base, repo, &base_id) < 0 ||
-	    git_commit_tree(&tree, base) < 0 ||
-	    git_diff_tree_to_workdir_with_index(&diff, repo, tree, &opts) < 0) {
+	if (git_commit_lookup(&base, s->repo, &base_id) < 0 ||
+	    git_commit_tree(&s->tree, base) < 0 ||
+	    git_diff_tree_to_workdir_with_index(&diff, s->repo, s->tree, &opts) < 0) {
 		*errmsg = xasprintf("changes since '%s': %s", ref, S_git_msg());
 		goto done;
 	}
-	size_t plen = strlen(prefix);
+	size_t plen = strlen(s->prefix);
 	for (size_t i = 0; i < git_diff_num_deltas(diff); i++) {
 		const git_diff_delta *dd = git_diff_get_delta(diff, i);
 		const char *p[2] = { dd->old_file.path, dd->new_file.path };
 		for (int k = 0; k < 2; k++)
-			if (p[k] && strncmp(p[k], prefix, plen) == 0)
+			if (p[k] && strncmp(p[k], s->prefix, plen) == 0)
 				strlist_push(&paths, p[k] + plen);
 	}
-	S_push_unique(out, &paths);
+	S_push_unique(&s->changed, &paths);
 	rc = 0;
 done:
 	strlist_release(&paths);
 	free(specs[0]);
 	free(specs[1]);
-	free(prefix);
 	git_diff_free(diff);
-	git_tree_free(tree);
 	git_commit_free(base);
-	git_repository_free(repo);
+	if (rc < 0) {
+		history_since_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+const struct strlist *history_since_files(const struct history_since *s)
+{
+	return &s->changed;
+}
+
+int history_since_changed(const struct history_since *s, const char *path)
+{
+	size_t lo = 0, hi = s->changed.n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(s->changed.items[mid], path);
+		if (!c)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+char *history_since_text(const struct history_since *s, const char *path)
+{
+	char *full = xasprintf("%s%s", s->prefix, path);
+	git_tree_entry *te = NULL;
+	git_blob *blob = NULL;
+	char *text = NULL;
+	if (git_tree_entry_bypath(&te, s->tree, full) == 0 &&
+	    git_blob_lookup(&blob, s->repo, git_tree_entry_id(te)) == 0)
+		text = xstrndup(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	git_tree_entry_free(te);
+	free(full);
+	return text;
+}
+
+void history_since_free(struct history_since *s)
+{
+	if (!s)
+		return;
+	strlist_release(&s->changed);
+	free(s->prefix);
+	git_tree_free(s->tree);
+	git_repository_free(s->repo);
 	git_libgit2_shutdown();
-	return rc;
+	free(s);
+}
+
+int history_changed_since(struct strlist *out, const char *site_dir,
+			  const char *ref, char **errmsg)
+{
+	struct history_since *s = history_since_open(site_dir, ref, errmsg);
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < s->changed.n; i++)
+		strlist_push(out, s->changed.items[i]);
+	history_since_free(s);
+	return 0;
 }
 
 int history_is_repo(const char *site_dir)

@@ -152,6 +152,23 @@ int history_is_shallow(const struct history *h);
 int history_changed_since(struct strlist *out, const char *site_dir,
 			  const char *ref, char **errmsg);
 
+/*
+ * The same files, with the base they were compared with kept open, for
+ * commands that select by them (kb check and kb links --changed-since):
+ * history_since_changed() says whether path (relative to site_dir) is one
+ * of them, history_since_text() gives its text at the base (NULL if it
+ * did not exist there; caller frees). history_since_open() returns NULL
+ * with a message in *errmsg (caller frees) where history_changed_since()
+ * fails; history_since_free() accepts NULL.
+ */
+struct history_since;
+struct history_since *history_since_open(const char *site_dir, const char *ref,
+					 char **errmsg);
+const struct strlist *history_since_files(const struct history_since *s);
+int history_since_changed(const struct history_since *s, const char *path);
+char *history_since_text(const struct history_since *s, const char *path);
+void history_since_free(struct history_since *s);
+
 /* 1 if site_dir is inside a git repository, else 0. */
 int history_is_repo(const char *site_dir);
 

@@ -676,13 +676,7 @@ int links_cache_put(const char *cache_dir, const struct link *l)
 	if (l->detail)
 		buf_printf(&b, "detail %s\n", l->detail);
 	char *path = S_cache_path(cache_dir, l->url);
-	char *tmp = xasprintf("%s.tmp", path);
-	int rc = write_file(tmp, b.data, b.len);
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -1;
-	if (rc < 0)
-		unlink(tmp);
-	free(tmp);
+	int rc = write_file_replace(path, b.data, b.len);
 	free(path);
 	buf_release(&b);
 	return rc;

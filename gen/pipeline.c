@@ -236,35 +236,19 @@ static void S_collect_snippets(struct state *st, struct snippet ***out, size_t *
 	}
 }
 
-static int S_bsearch_str(const struct strlist *l, const char *s)
+/* Why entry e must be checked when the files of `since` changed, or NULL. */
+static const char *S_why_selected(const struct entry *e, const struct history_since *since)
 {
-	size_t lo = 0, hi = l->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(l->items[mid], s);
-		if (!c)
-			return 1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
-/* Why entry e must be checked when `changed` files changed, or NULL. */
-static const char *S_why_selected(const struct entry *e, const struct strlist *changed)
-{
-	if (S_bsearch_str(changed, e->path))
+	if (history_since_changed(since, e->path))
 		return "changed";
 	for (size_t j = 0; j < e->md->nsnippets; j++)
-		if (e->md->snippets[j]->file && S_bsearch_str(changed, e->md->snippets[j]->file))
+		if (e->md->snippets[j]->file && history_since_changed(since, e->md->snippets[j]->file))
 			return "includes a changed snippet";
 	for (size_t j = 0; j < e->md->nuses; j++)
-		if (e->md->uses[j].target && S_bsearch_str(changed, e->md->uses[j].target))
+		if (e->md->uses[j].target && history_since_changed(since, e->md->uses[j].target))
 			return "links to a changed or removed entry";
 	for (size_t j = 0; j < e->nsee; j++)
-		if (S_bsearch_str(changed, e->see[j]->path))
+		if (history_since_changed(since, e->see[j]->path))
 			return "lists a changed entry in see_also";
 	return NULL;
 }
@@ -273,31 +257,27 @@ static const char *S_why_selected(const struct entry *e, const struct strlist *c
  * Returns 0, or 2 (usage) when REF is unknown. */
 static int S_select_changed(struct state *st)
 {
-	struct strlist changed = STRLIST_INIT;
 	char *err = NULL;
-	if (history_changed_since(&changed, ".", st->o->changed_since, &err) < 0) {
-		fprintf(stderr, "kb: %s\n", err ? err : "cannot compare with that revision");
-		free(err);
-		strlist_release(&changed);
-		return 2;
-	}
-	strlist_sort(&changed);
+	struct history_since *since = history_since_open(".", st->o->changed_since, &err);
+	if (!since)
+		return report_error(err, 2);
+	size_t nchanged = history_since_files(since)->n;
 	st->selected = xcalloc(st->site.n ? st->site.n : 1, 1);
 	size_t count = 0;
 	for (size_t i = 0; i < st->site.n; i++)
-		if (S_why_selected(st->site.entries[i], &changed))
+		if (S_why_selected(st->site.entries[i], since))
 			count++;
-	printf("kb: %zu file%s changed since %s; checking %zu entr%s:\n", changed.n,
-	       changed.n == 1 ? "" : "s", st->o->changed_since, count, count == 1 ? "y" : "ies");
+	printf("kb: %zu file%s changed since %s; checking %zu entr%s:\n", nchanged,
+	       nchanged == 1 ? "" : "s", st->o->changed_since, count, count == 1 ? "y" : "ies");
 	for (size_t i = 0; i < st->site.n; i++) {
-		const char *why = S_why_selected(st->site.entries[i], &changed);
+		const char *why = S_why_selected(st->site.entries[i], since);
 		if (why) {
 			st->selected[i] = 1;
 			printf("  %s (%s)\n", st->site.entries[i]->path, why);
 		}
 	}
 	fflush(stdout);
-	strlist_release(&changed);
+	history_since_free(since);
 	return 0;
 }
 

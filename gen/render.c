@@ -414,6 +414,15 @@ static void S_link_checked(lua_State *L, const struct entry *e)
 		lua_setfield(L, -2, "link_checked");
 }
 
+/* Pushes site[list][idx + 1] (the table already made for that entry,
+ * section or tag); site is the stack index of `site`. */
+static void S_push_item(lua_State *L, int site, const char *list, size_t idx)
+{
+	lua_getfield(L, site, list);
+	lua_rawgeti(L, -1, (lua_Integer)idx + 1);
+	lua_remove(L, -2);
+}
+
 /* Pushes the page table for p; site is the stack index of `site`. */
 static void S_page_table(lua_State *L, int site, const struct page *p,
 			 const struct render_opts *o)
@@ -424,9 +433,7 @@ static void S_page_table(lua_State *L, int site, const struct page *p,
 	switch (p->kind) {
 	case P_ENTRY: {
 		const struct entry *e = o->site->entries[p->idx];
-		lua_getfield(L, site, "entries");
-		lua_rawgeti(L, -1, (lua_Integer)p->idx + 1);
-		lua_remove(L, -2);
+		S_push_item(L, site, "entries", p->idx);
 		/* the entry's own strings, not new copies */
 		lua_getfield(L, -1, "title");
 		lua_setfield(L, -3, "title");
@@ -444,18 +451,14 @@ static void S_page_table(lua_State *L, int site, const struct page *p,
 	}
 	case P_SECTION: {
 		const struct section *sec = &o->site->sections[p->idx];
-		lua_getfield(L, site, "sections");
-		lua_rawgeti(L, -1, (lua_Integer)p->idx + 1);
-		lua_remove(L, -2);
+		S_push_item(L, site, "sections", p->idx);
 		lua_setfield(L, -2, "section");
 		S_setstr(L, "title", sec->title);
 		break;
 	}
 	case P_TAG: {
 		const struct tag *t = &o->tags->items[p->idx];
-		lua_getfield(L, site, "tags");
-		lua_rawgeti(L, -1, (lua_Integer)p->idx + 1);
-		lua_remove(L, -2);
+		S_push_item(L, site, "tags", p->idx);
 		lua_setfield(L, -2, "tag");
 		char *title = xasprintf("Tagged '%s'", t->name);
 		S_setstr(L, "title", title);

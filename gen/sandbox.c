@@ -31,12 +31,11 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "sandbox.h"
+#include "sandbox_int.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -56,26 +55,8 @@
 
 #include "util.h"
 
-#define S_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
-#define S_MAX_FDS 32          /* descriptors handed to bwrap to bind */
-#define S_MAX_LIMITS 8
 #define S_WATCH_INTERVAL 0.1  /* seconds between resident-memory checks */
 #define S_SCRATCH (256 * 1024)
-#define S_TMPFS_SIZE "67108864" /* bytes of each private tmpfs */
-#define S_FIRST_FD 4          /* 0-2 stdio, 3 the status pipe */
-
-/* Entries of the root's etc/ bound into the sandbox (those that exist),
- * besides every etc/python3* directory: what the dynamic linker, the
- * compilers (alternatives) and Python read. */
-static const char *const S_etc[] = {
-	"ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives",
-	"localtime", "os-release", "debian_version", NULL
-};
-/* Top-level directories that are symlinks into usr/ on a merged-/usr
- * system; each becomes a symlink when usr/ has it. */
-static const char *const S_usr_links[] = {
-	"bin", "sbin", "lib", "lib64", "lib32", "libx32", NULL
-};
 
 /* Steps of the child of kb, named in error messages. */
 enum {
@@ -85,21 +66,6 @@ enum {
 static const char *const S_step_names[S_STEP_COUNT] = {
 	"", "setrlimit", "chown the working directory", "setgroups", "setgid",
 	"setuid", "make a user namespace", "no_new_privs", "start bwrap",
-};
-
-/* Everything the child of kb needs, prepared before clone(). */
-struct S_child {
-	int root_mode;          /* kb is root: take a dedicated uid */
-	const char *bwrap;
-	char *const *argv;      /* bwrap's arguments */
-	char *const *envp;
-	int fds[S_MAX_FDS];     /* become S_FIRST_FD... in the child */
-	size_t nfds;
-	int dir_fd;             /* index in fds of the working directory */
-	char uid_map[32], gid_map[32];
-	struct { int res; struct rlimit rl; } limits[S_MAX_LIMITS];
-	size_t nlimits;
-	int in_r, out_w, err_w, st_w;
 };
 
 /* ---- probe ---- */
@@ -267,11 +233,11 @@ static void S_reset_signals(void)
 }
 
 /* stdin, stdout, stderr on 0-2, the status pipe on 3, the descriptors to
- * bind from S_FIRST_FD on, all inherited by bwrap; every other descriptor
+ * bind from SB_FIRST_FD on, all inherited by bwrap; every other descriptor
  * closed, including pipes of runs that other threads of kb have going on. */
-static void S_child_fds(const struct S_child *c)
+static void S_child_fds(const struct sb_child *c)
 {
-	int src[4 + S_MAX_FDS], tmp[4 + S_MAX_FDS];
+	int src[4 + SB_MAX_FDS], tmp[4 + SB_MAX_FDS];
 	size_t n = 4 + c->nfds;
 	src[0] = c->in_r, src[1] = c->out_w, src[2] = c->err_w, src[3] = c->st_w;
 	for (size_t i = 0; i < c->nfds; i++)
@@ -298,7 +264,7 @@ static int S_write_file(const char *path, const char *text)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
-static _Noreturn void S_child(const struct S_child *c)
+static _Noreturn void S_child(const struct sb_child *c)
 {
 	S_reset_signals();
 	S_child_fds(c);
@@ -308,7 +274,7 @@ static _Noreturn void S_child(const struct S_child *c)
 		for (size_t i = 0; i < c->nlimits; i++)
 			if (setrlimit(c->limits[i].res, &c->limits[i].rl) < 0)
 				S_die(S_STEP_RLIMIT);
-		if (fchownat(S_FIRST_FD + c->dir_fd, "", uid, uid, AT_EMPTY_PATH) < 0)
+		if (fchownat(SB_FIRST_FD + c->dir_fd, "", uid, uid, AT_EMPTY_PATH) < 0)
 			S_die(S_STEP_CHOWN);
 		if (syscall(SYS_setgroups, 0, NULL) < 0)
 			S_die(S_STEP_SETGROUPS);
@@ -337,187 +303,7 @@ static _Noreturn void S_child(const struct S_child *c)
 	S_die(S_STEP_EXEC);
 }
 
-/* ---- in kb: preparing a run ---- */
-
-/* The environment: PATH, HOME, LANG, TMPDIR, then extra (replacing). */
-static void S_build_env(struct strlist *l, const char *const *extra,
-			const char *dir)
-{
-	strlist_push(l, "PATH=" S_DEFAULT_PATH);
-	strlist_push_owned(l, xasprintf("HOME=%s", dir));
-	strlist_push(l, "LANG=C.UTF-8");
-	strlist_push_owned(l, xasprintf("TMPDIR=%s", dir));
-	for (size_t i = 0; extra && extra[i]; i++) {
-		const char *eq = strchr(extra[i], '=');
-		size_t klen = eq ? (size_t)(eq - extra[i]) + 1 : 0;
-		size_t j = 0;
-		if (!eq)
-			continue;
-		while (j < l->n && strncmp(l->items[j], extra[i], klen) != 0)
-			j++;
-		if (j < l->n) {
-			free(l->items[j]);
-			l->items[j] = xstrdup(extra[i]);
-		} else {
-			strlist_push(l, extra[i]);
-		}
-	}
-	strlist_push_owned(l, NULL); /* the terminator execve() needs */
-	l->n--;
-}
-
-/* Is the absolute path inside the sandbox's view of its root (usr/ and
- * the top-level links into it)? */
-static int S_visible(const char *path)
-{
-	static const char *const pre[] = { "/usr/", "/bin/", "/sbin/", "/lib/",
-					   "/lib64/", NULL };
-	for (size_t i = 0; pre[i]; i++)
-		if (strncmp(path, pre[i], strlen(pre[i])) == 0)
-			return 1;
-	return 0;
-}
-
-/* 0 if path (absolute, as the sandbox sees it) is an executable regular
- * file in the root, else -1 with errno. Symlinks resolve inside the root. */
-static int S_exec_in_root(int rootfd, const char *path)
-{
-	struct open_how how;
-	struct stat st;
-	memset(&how, 0, sizeof how);
-	how.flags = O_PATH | O_CLOEXEC;
-	how.resolve = RESOLVE_IN_ROOT;
-	int fd = (int)syscall(SYS_openat2, rootfd, path + 1, &how, sizeof how);
-	if (fd < 0)
-		return -1;
-	int rc = fstat(fd, &st);
-	close(fd);
-	if (rc < 0)
-		return -1;
-	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
-		errno = EACCES;
-		return -1;
-	}
-	return 0;
-}
-
-static int S_exec_host(const char *path)
-{
-	struct stat st;
-	if (stat(path, &st) < 0)
-		return -1;
-	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
-		errno = EACCES;
-		return -1;
-	}
-	return 0;
-}
-
-/* The path, as the sandbox sees it, of the file to execute for name; NULL
- * with a message in *why. Caller frees. */
-static char *S_resolve(const char *name, const char *dir, const char *pathvar,
-		       int rootfd, char **why)
-{
-	size_t dlen = strlen(dir);
-	if (strchr(name, '/')) {
-		char *p = name[0] == '/' ? path_normalize(name)
-					 : path_join(dir, name);
-		int in_dir = p && strncmp(p, dir, dlen) == 0 && p[dlen] == '/';
-		int rc = !p ? -1 : in_dir ? S_exec_host(p)
-			 : S_visible(p) ? S_exec_in_root(rootfd, p)
-			 : (errno = 0, -1);
-		if (rc == 0)
-			return p;
-		if (p && !in_dir && !S_visible(p))
-			*why = xasprintf("cannot run '%s': outside the sandbox, "
-					 "which sees only its root's /usr and its "
-					 "working directory", name);
-		else
-			*why = xasprintf("cannot run '%s': %s", name,
-					 strerror(errno ? errno : ENOENT));
-		free(p);
-		return NULL;
-	}
-	int denied = 0;
-	for (const char *p = pathvar; *p;) {
-		size_t n = strcspn(p, ":");
-		char *entry = xstrndup(p, n);
-		char *cand = entry[0] == '/' ? path_join(entry, name) : NULL;
-		free(entry);
-		if (cand && S_visible(cand)) {
-			if (S_exec_in_root(rootfd, cand) == 0)
-				return cand;
-			denied |= errno == EACCES;
-		}
-		free(cand);
-		p += n + (p[n] == ':');
-	}
-	*why = xasprintf("cannot run '%s': %s", name, denied ?
-			 strerror(EACCES) : "not found in PATH of the sandbox");
-	return NULL;
-}
-
-/* Adds a limit, clamped to kb's own hard limit (it cannot be raised). */
-static void S_add_limit(struct S_child *c, int res, rlim_t soft, rlim_t hard)
-{
-	struct rlimit cur;
-	if (getrlimit(res, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&
-	    hard > cur.rlim_max)
-		hard = cur.rlim_max;
-	if (soft > hard)
-		soft = hard;
-	c->limits[c->nlimits].res = res;
-	c->limits[c->nlimits].rl.rlim_cur = soft;
-	c->limits[c->nlimits].rl.rlim_max = hard;
-	c->nlimits++;
-}
-
-static void S_plan_limits(struct S_child *c, const struct sandbox_limits *l)
-{
-	double cpu = l->cpu > 0 ? l->cpu : l->timeout + 1;
-	rlim_t cpus = cpu < 1 ? 1 : (rlim_t)cpu;
-	if ((double)cpus < cpu)
-		cpus++; /* whole seconds, rounded up */
-	S_add_limit(c, RLIMIT_CPU, cpus, cpus + 1);
-	if (l->memory)
-		S_add_limit(c, RLIMIT_AS, l->memory, l->memory);
-	S_add_limit(c, RLIMIT_FSIZE, l->file_size, l->file_size);
-	S_add_limit(c, RLIMIT_NOFILE, (rlim_t)l->open_files,
-		    (rlim_t)l->open_files);
-	S_add_limit(c, RLIMIT_NPROC, (rlim_t)l->processes,
-		    (rlim_t)l->processes);
-	S_add_limit(c, RLIMIT_CORE, 0, 0);
-}
-
 /* ---- in kb: during and after a run ---- */
-
-struct S_stream {
-	int fd;
-	struct buf b;
-	size_t cap;
-	int truncated;
-};
-
-struct S_run {
-	struct sandbox_limits lim;
-	struct S_child c;
-	struct strlist env, args;
-	char *exe;          /* the command as the sandbox sees it */
-	int rootfd;
-	int in_w, out_r, err_r, st_r;
-	pid_t init;         /* bwrap */
-	pid_t nsinit;       /* bwrap's init, pid 1 of the PID namespace */
-	uid_t uid;
-	struct S_stream out, err;
-	const char *stdin_data;
-	size_t stdin_len, stdin_off;
-	struct buf status;  /* what bwrap wrote on the status pipe */
-	int got_exit, exit_code;
-	int killed;
-	int reaped, init_status;
-	struct rusage ru;
-	char *scratch;
-};
 
 static double S_now(void)
 {
@@ -533,7 +319,7 @@ static void S_close(int *fd)
 	*fd = -1;
 }
 
-static void S_run_release(struct S_run *r)
+static void S_run_release(struct sb_run *r)
 {
 	int *fds[] = { &r->in_w, &r->out_r, &r->err_r, &r->st_r, &r->rootfd,
 		       &r->c.in_r, &r->c.out_w, &r->c.err_w, &r->c.st_w };
@@ -560,7 +346,7 @@ static int S_pipe(int *r, int *w)
 	return 0;
 }
 
-static int S_make_pipes(struct S_run *r)
+static int S_make_pipes(struct sb_run *r)
 {
 	if (S_pipe(&r->c.in_r, &r->in_w) < 0 ||
 	    S_pipe(&r->out_r, &r->c.out_w) < 0 ||
@@ -577,130 +363,9 @@ static int S_make_pipes(struct S_run *r)
 	return 0;
 }
 
-/* Hands fd to bwrap; returns the number it has there, or -1 (too many). */
-static int S_pass_fd(struct S_run *r, int fd)
-{
-	if (fd < 0 || r->c.nfds == S_MAX_FDS) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	r->c.fds[r->c.nfds] = fd;
-	return S_FIRST_FD + (int)r->c.nfds++;
-}
-
-static void S_arg(struct S_run *r, const char *a)
-{
-	strlist_push(&r->args, a);
-}
-
-static void S_arg_fd(struct S_run *r, const char *opt, int n, const char *dest)
-{
-	S_arg(r, opt);
-	strlist_push_owned(&r->args, xasprintf("%d", n));
-	S_arg(r, dest);
-}
-
-/* Binds (or links) root/etc/name at /etc/name, if it exists. */
-static void S_etc_entry(struct S_run *r, int etcfd, const char *name)
-{
-	struct stat st;
-	char dest[300];
-	snprintf(dest, sizeof dest, "/etc/%s", name);
-	if (fstatat(etcfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return;
-	if (S_ISLNK(st.st_mode)) {
-		char target[4096];
-		ssize_t n = readlinkat(etcfd, name, target, sizeof target - 1);
-		if (n <= 0)
-			return;
-		target[n] = '\0';
-		S_arg(r, "--symlink");
-		S_arg(r, target);
-		S_arg(r, dest);
-		return;
-	}
-	int n = S_pass_fd(r, openat(etcfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-	if (n >= 0)
-		S_arg_fd(r, "--ro-bind-fd", n, dest);
-}
-
-/* bwrap's arguments: namespaces, the root's usr/ and etc/ bits, /proc,
- * /dev, private tmpfs, the working directory, the command. */
-static int S_plan_bwrap(struct S_run *r, const char *const *argv,
-			const char *dir, char **why)
-{
-	static const char *const head[] = {
-		"--unshare-all", "--unshare-user", "--disable-userns",
-		"--die-with-parent", "--new-session", "--cap-drop", "ALL",
-		"--json-status-fd", "3", NULL
-	};
-	S_arg(r, "bwrap");
-	for (size_t i = 0; head[i]; i++)
-		S_arg(r, head[i]);
-	int usr = S_pass_fd(r, openat(r->rootfd, "usr",
-				      O_PATH | O_DIRECTORY | O_CLOEXEC));
-	if (usr < 0) {
-		*why = xasprintf("sandbox: the root '%s' has no usr/ directory",
-				 r->lim.root ? r->lim.root : "/");
-		return -1;
-	}
-	S_arg_fd(r, "--ro-bind-fd", usr, "/usr");
-	for (size_t i = 0; S_usr_links[i]; i++) {
-		struct stat st;
-		char rel[32], link[32];
-		snprintf(rel, sizeof rel, "usr/%s", S_usr_links[i]);
-		snprintf(link, sizeof link, "/%s", S_usr_links[i]);
-		if (fstatat(r->rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISDIR(st.st_mode)) {
-			S_arg(r, "--symlink");
-			S_arg(r, rel);
-			S_arg(r, link);
-		}
-	}
-	int etcfd = openat(r->rootfd, "etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (etcfd >= 0) {
-		for (size_t i = 0; S_etc[i]; i++)
-			S_etc_entry(r, etcfd, S_etc[i]);
-		DIR *d = fdopendir(dup(etcfd));
-		struct dirent *e;
-		while (d && (e = readdir(d)))
-			if (strncmp(e->d_name, "python3", 7) == 0)
-				S_etc_entry(r, etcfd, e->d_name);
-		if (d)
-			closedir(d);
-		close(etcfd);
-	}
-	static const char *const mounts[] = {
-		"--proc", "/proc", "--dev", "/dev",
-		"--perms", "1777", "--size", S_TMPFS_SIZE, "--tmpfs", "/tmp",
-		"--perms", "1777", "--size", S_TMPFS_SIZE, "--tmpfs", "/dev/shm",
-		NULL
-	};
-	for (size_t i = 0; mounts[i]; i++)
-		S_arg(r, mounts[i]);
-	r->c.dir_fd = (int)r->c.nfds;
-	int dfd = S_pass_fd(r, open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
-	if (dfd < 0) {
-		*why = xasprintf("sandbox: cannot open '%s': %s", dir,
-				 strerror(errno));
-		return -1;
-	}
-	S_arg_fd(r, "--bind-fd", dfd, dir);
-	S_arg(r, "--chdir");
-	S_arg(r, dir);
-	S_arg(r, "--");
-	S_arg(r, r->exe);
-	for (size_t i = 1; argv[i]; i++)
-		S_arg(r, argv[i]);
-	strlist_push_owned(&r->args, NULL);
-	r->args.n--;
-	return 0;
-}
-
 /* Reads what is available (bounded, so that a fast writer cannot keep kb
  * from checking its limits); keeps up to the cap. Closes at end of file. */
-static void S_drain(struct S_stream *s, char *scratch)
+static void S_drain(struct sb_stream *s, char *scratch)
 {
 	for (int rounds = 0; rounds < 64 && s->fd >= 0; rounds++) {
 		ssize_t n = read(s->fd, scratch, S_SCRATCH);
@@ -720,7 +385,7 @@ static void S_drain(struct S_stream *s, char *scratch)
 	}
 }
 
-static void S_feed(struct S_run *r)
+static void S_feed(struct sb_run *r)
 {
 	while (r->in_w >= 0 && r->stdin_off < r->stdin_len) {
 		ssize_t n = write(r->in_w, r->stdin_data + r->stdin_off,
@@ -748,7 +413,7 @@ static long S_json_int(const char *text, const char *key)
 	return *p >= '0' && *p <= '9' ? strtol(p, NULL, 10) : -1;
 }
 
-static void S_read_status(struct S_run *r)
+static void S_read_status(struct sb_run *r)
 {
 	char chunk[512];
 	for (;;) {
@@ -778,7 +443,7 @@ static void S_read_status(struct S_run *r)
 
 /* Kills the whole tree: bwrap's init (the PID namespace goes with it)
  * and bwrap. */
-static void S_kill_tree(struct S_run *r)
+static void S_kill_tree(struct sb_run *r)
 {
 	if (r->nsinit > 0)
 		(void)kill(r->nsinit, SIGKILL);
@@ -854,7 +519,7 @@ static size_t S_tree_rss(pid_t top)
 	return total;
 }
 
-static void S_reap(struct S_run *r)
+static void S_reap(struct sb_run *r)
 {
 	int st = 0;
 	while (wait4(r->init, &st, __WALL, &r->ru) < 0 && errno == EINTR)
@@ -874,7 +539,7 @@ static int S_poll_ms(double until, double now)
 }
 
 /* Runs the loop until bwrap is reaped and the output pipes are closed. */
-static void S_loop(struct S_run *r, double start)
+static void S_loop(struct sb_run *r, double start)
 {
 	double deadline = start + r->lim.timeout;
 	double next_watch = start + S_WATCH_INTERVAL;
@@ -930,7 +595,7 @@ static void S_loop(struct S_run *r, double start)
 	}
 }
 
-static void S_fill_result(struct S_run *r, struct sandbox_result *res,
+static void S_fill_result(struct sb_run *r, struct sandbox_result *res,
 			  double start)
 {
 	res->timed_out = r->killed == 2;
@@ -957,33 +622,10 @@ static void S_fill_result(struct S_run *r, struct sandbox_result *res,
 		   (double)r->ru.ru_stime.tv_sec + r->ru.ru_stime.tv_usec / 1e6;
 }
 
-static int S_prepare(struct S_run *r, const char *const *argv, const char *dir,
+static int S_prepare(struct sb_run *r, const char *const *argv, const char *dir,
 		     const char *const *env, char **why)
 {
-	struct stat st;
-	if (!argv || !argv[0] || !dir || dir[0] != '/') {
-		*why = xstrdup("sandbox: no command, or no absolute directory");
-		return -1;
-	}
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		*why = xasprintf("sandbox: '%s' is not a directory", dir);
-		return -1;
-	}
-	const char *root = r->lim.root ? r->lim.root : "/";
-	r->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (r->rootfd < 0) {
-		*why = xasprintf("sandbox: cannot open the root '%s': %s", root,
-				 strerror(errno));
-		return -1;
-	}
-	S_build_env(&r->env, env, dir);
-	const char *pathvar = S_DEFAULT_PATH;
-	for (size_t i = 0; i < r->env.n; i++)
-		if (strncmp(r->env.items[i], "PATH=", 5) == 0)
-			pathvar = r->env.items[i] + 5;
-	if (!(r->exe = S_resolve(argv[0], dir, pathvar, r->rootfd, why)))
-		return -1;
-	if (S_plan_bwrap(r, argv, dir, why) < 0)
+	if (sb_plan(r, argv, dir, env, why) < 0)
 		return -1;
 	r->c.root_mode = S_root;
 	r->c.bwrap = S_bwrap;
@@ -991,7 +633,6 @@ static int S_prepare(struct S_run *r, const char *const *argv, const char *dir,
 	r->c.envp = r->env.items;
 	snprintf(r->c.uid_map, sizeof r->c.uid_map, "%u %u 1\n", getuid(), getuid());
 	snprintf(r->c.gid_map, sizeof r->c.gid_map, "%u %u 1\n", getgid(), getgid());
-	S_plan_limits(&r->c, &r->lim);
 	if (S_make_pipes(r) < 0) {
 		*why = xasprintf("sandbox: cannot make pipes: %s",
 				 strerror(errno));
@@ -1004,7 +645,7 @@ static int S_prepare(struct S_run *r, const char *const *argv, const char *dir,
 }
 
 /* Why the command did not start, or NULL if it did. */
-static char *S_start_error(struct S_run *r)
+static char *S_start_error(struct sb_run *r)
 {
 	if (r->got_exit || r->killed)
 		return NULL;
@@ -1029,7 +670,7 @@ static int S_run_internal(const char *const *argv, const char *dir,
 			  size_t stdin_len, const struct sandbox_limits *lim,
 			  struct sandbox_result *res, char **errmsg)
 {
-	struct S_run r;
+	struct sb_run r;
 	char *why = NULL;
 	sigset_t pipe_set, old_mask;
 	double start = 0;

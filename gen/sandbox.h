@@ -81,6 +81,12 @@
  *
  * Cost: a run costs the start of bwrap and its namespaces, a few
  * milliseconds (see the sandbox commit's figures).
+ *
+ * Files: sandbox.c has this API and the run itself (the child of kb,
+ * supervision: stdin, output caps, the wall-clock and resident limits,
+ * killing the tree, reaping); sandbox_plan.c prepares what the command
+ * sees (bwrap's arguments, /etc entries, the environment, argv[0] in the
+ * root, the rlimits); sandbox_int.h is what they share.
  */
 #ifndef KB_SANDBOX_H
 #define KB_SANDBOX_H

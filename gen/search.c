@@ -9,7 +9,9 @@
 #include "search_int.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <sqlite3.h>
@@ -19,7 +21,7 @@
 #include <unistd.h>
 
 /* The ranking function (search_rank.c) as SQL. */
-#define S_RANK "kb_rank(docs)"
+#define S_RANK "kb_rank(docs, ?)"
 #define S_DEFAULT_LIMIT 10
 #define S_MAX_TOKENS 64
 /* The last query word matches as a prefix from this many characters. */
@@ -49,8 +51,9 @@ static const char S_usage[] =
 static const char S_help[] =
 	"\n"
 	"Search the pages of the site offline, in the index 'kb build' writes.\n"
-	"Every word must match (the last one also as a prefix); when none does,\n"
-	"any word may, and kb suggests spellings.\n"
+	"Pages with the most of the query's words come first (the last word also\n"
+	"matches as a prefix); question words such as how, do, i, what and is are\n"
+	"not required. When nothing matches, kb suggests spellings.\n"
 	"\n"
 	"  --tag T         only pages tagged T (repeatable)\n"
 	"  --lang L        only pages about language L (repeatable)\n"
@@ -73,28 +76,6 @@ static int S_usage_error(FILE *err, const char *fmt, const char *arg)
 	fputc('\n', err);
 	fputs(S_usage, err);
 	return -1;
-}
-
-/* Matches option `name` at argv[*i] in the forms "name VALUE" and
- * "name=VALUE" (and "-nVALUE" for a short option). Returns 1 and *val when
- * it matches, 0 when it is another option, -1 when the value is missing. */
-static int S_opt_value(int argc, char **argv, int *i, const char *name,
-		       const char **val)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(name);
-	if (strncmp(a, name, n) != 0)
-		return 0;
-	if (a[n] == '=' || (n == 2 && a[n])) {
-		*val = a + n + (a[n] == '=');
-		return 1;
-	}
-	if (a[n])
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
 }
 
 static int S_parse_limit(const char *s, long *out)
@@ -122,60 +103,61 @@ static int S_parse_color(const char *s, enum S_color *out)
 	return 0;
 }
 
+/*
+ * Parses argv with getopt_long, as the other commands do; the words that
+ * are not options, before or after them (GNU getopt permutes argv), or
+ * after "--", are the query. Errors go to err, not stderr, because
+ * search_main() writes to the streams it is given. Returns 0, or -1 after
+ * a usage error.
+ */
 static int S_parse_args(struct S_opts *o, int argc, char **argv, FILE *err)
 {
-	static const char *const valued[] = { "--tag", "--lang", "--section",
-					      "-n", "--color", "--index" };
-	int options_done = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
-		size_t k;
-		int r = 0;
-		if (options_done || a[0] != '-' || a[1] == '\0') {
-			if (o->have_query)
-				buf_putc(&o->query, ' ');
-			buf_puts(&o->query, a);
-			o->have_query = 1;
-			continue;
-		}
-		if (!strcmp(a, "--")) {
-			options_done = 1;
-			continue;
-		}
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			o->help = 1;
-			continue;
-		}
-		if (!strcmp(a, "--json")) {
-			o->json = 1;
-			continue;
-		}
-		for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
-			if ((r = S_opt_value(argc, argv, &i, valued[k], &val)))
-				break;
-		if (r < 0)
-			return S_usage_error(err, "option '%s' needs a value",
-					     a);
-		if (r == 0)
-			return S_usage_error(err, "unknown option '%s'", a);
-		switch (k) {
-		case 0: strlist_push(&o->tags, val); break;
-		case 1: strlist_push(&o->langs, val); break;
-		case 2: o->section = val; break;
-		case 3:
-			if (S_parse_limit(val, &o->limit) < 0)
+	static const struct option longs[] = {
+		{ "tag", required_argument, NULL, 't' },
+		{ "lang", required_argument, NULL, 'l' },
+		{ "section", required_argument, NULL, 's' },
+		{ "color", required_argument, NULL, 'c' },
+		{ "index", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 0; /* 0, not 1: also resets GNU getopt's permutation state */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hn:", longs, NULL)) != -1) {
+		switch (c) {
+		case 't': strlist_push(&o->tags, optarg); break;
+		case 'l': strlist_push(&o->langs, optarg); break;
+		case 's': o->section = optarg; break;
+		case 'i': o->index = optarg; break;
+		case 'j': o->json = 1; break;
+		case 'h': o->help = 1; break;
+		case 'n':
+			if (S_parse_limit(optarg, &o->limit) < 0)
 				return S_usage_error(err,
 					"-n needs a positive number, not '%s'",
-					val);
+					optarg);
 			break;
-		case 4:
-			if (S_parse_color(val, &o->color) < 0)
+		case 'c':
+			if (S_parse_color(optarg, &o->color) < 0)
 				return S_usage_error(err,
 					"--color must be auto, always or never,"
-					" not '%s'", val);
+					" not '%s'", optarg);
 			break;
-		default: o->index = val; break;
+		case ':':
+			return S_usage_error(err, "option '%s' needs a value",
+					     argv[optind - 1]);
+		default:
+			return S_usage_error(err, "unknown option '%s'",
+					     argv[optind - 1]);
 		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (o->have_query)
+			buf_putc(&o->query, ' ');
+		buf_puts(&o->query, argv[i]);
+		o->have_query = 1;
 	}
 	if (!o->have_query && !o->help)
 		return S_usage_error(err, "%s", "missing QUERY");
@@ -258,7 +240,9 @@ static sqlite3 *S_open_index(const char *path, FILE *err)
 struct S_query {
 	struct strlist *words; /* words[i]: tokens of word i */
 	const char **alias;    /* alias[i]: S_aliases name of word i, or NULL */
+	char *stop;            /* stop[i]: word i is a question word */
 	size_t n;
+	size_t nmeaning;       /* words that are not question words */
 	size_t ntokens;
 	char *text;            /* the query, valid UTF-8 */
 	char *key;             /* all tokens joined by ' ' (title_key form) */
@@ -289,6 +273,54 @@ static const char *S_alias(const char *p, size_t len)
 		    !strncasecmp(S_aliases[i].word, p, len))
 			return S_aliases[i].name;
 	return NULL;
+}
+
+/*
+ * Question words: words that carry no meaning for ranking, so that a
+ * question ("how do i avoid deadlocks") is searched by the words that do
+ * ("avoid deadlocks"). They are left out of the match, not required; a
+ * query made only of them ("what is", "how do i") searches them as
+ * usual. The list is short on purpose: English function words, the
+ * question words and auxiliaries learners put in front of a question, and
+ * nothing that names a concept ("not", "all", "between", "safe" and
+ * "python" stay meaningful; IDF already weighs common words down). A word
+ * is compared lowercased, with an apostrophe and what follows it dropped
+ * ("what's" -> "what", "don't" -> "don"). Sorted, for bsearch().
+ */
+static const char *const S_stopwords[] = {
+	"a", "about", "am", "an", "and", "any", "are", "as", "at", "be",
+	"been", "being", "by", "can", "could", "did", "do", "does", "doesn",
+	"don", "for", "from", "get", "had", "has", "have", "how", "i", "if",
+	"in", "into", "is", "isn", "it", "its", "me", "might", "my", "of",
+	"on", "or", "our", "should", "so", "some", "than", "that", "the",
+	"their", "them", "then", "there", "these", "they", "this", "those",
+	"to", "us", "was", "way", "we", "were", "what", "when", "where",
+	"which", "who", "why", "will", "with", "would", "you", "your",
+};
+
+static int S_strcmp_p(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether the query word p[0..len) is a question word. */
+static int S_is_stopword(const char *p, size_t len)
+{
+	char w[16];
+	size_t n = 0;
+	for (size_t i = 0; i < len && p[i] != '\''; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (!isalnum(c))
+			continue;
+		if (n + 1 >= sizeof(w))
+			return 0;
+		w[n++] = (char)tolower(c);
+	}
+	w[n] = '\0';
+	const char *key = w;
+	return n && bsearch(&key, S_stopwords,
+			    sizeof(S_stopwords) / sizeof(S_stopwords[0]),
+			    sizeof(S_stopwords[0]), S_strcmp_p) != NULL;
 }
 
 struct S_split_ctx {
@@ -325,6 +357,7 @@ static void S_query_parse(struct S_query *q, const char *raw,
 	search_put_utf8(&text, raw, strlen(raw));
 	q->words = xcalloc(SEARCH_MAX_WORDS, sizeof(*q->words));
 	q->alias = xcalloc(SEARCH_MAX_WORDS, sizeof(*q->alias));
+	q->stop = xcalloc(SEARCH_MAX_WORDS, sizeof(*q->stop));
 	p = text.data;
 	while (*p && q->n < SEARCH_MAX_WORDS && budget > 0) {
 		size_t len = 0;
@@ -341,6 +374,8 @@ static void S_query_parse(struct S_query *q, const char *raw,
 		if (toks.n == 0)
 			continue;
 		q->alias[q->n] = S_alias(p - len, len);
+		q->stop[q->n] = (char)S_is_stopword(p - len, len);
+		q->nmeaning += !q->stop[q->n];
 		for (size_t i = 0; i < toks.n; i++)
 			search_token_join(&key, 0, toks.items[i],
 				     (int)strlen(toks.items[i]), 0, 0);
@@ -369,15 +404,27 @@ static void S_query_release(struct S_query *q)
 		strlist_release(&q->words[i]);
 	free(q->words);
 	free(q->alias);
+	free(q->stop);
 	free(q->text);
 	free(q->key);
 	free(q->page);
 }
 
+/* An FTS5 expression being built, and for each of its phrases, in order,
+ * the query word it stands for ("0 1 1 2": kb_rank()'s second argument,
+ * so that it can count how many of the query's words a page matches). */
+struct S_expr {
+	struct buf b;
+	struct buf groups;
+	size_t word;
+};
+
 /* Appends word w as one double-quoted FTS5 phrase, inner quotes doubled
  * (the tokenizer never yields one, but the quoting must not rely on it). */
-static void S_put_phrase(struct buf *b, const struct strlist *w)
+static void S_put_phrase(struct S_expr *e, const struct strlist *w)
 {
+	struct buf *b = &e->b;
+	buf_printf(&e->groups, "%s%zu", e->groups.len ? " " : "", e->word);
 	buf_putc(b, '"');
 	for (size_t i = 0; i < w->n; i++) {
 		if (i)
@@ -418,17 +465,18 @@ static int S_is_term(sqlite3 *db, const char *t)
  * does not begin "multithread"), so vocabulary terms that begin with the
  * prefix are added too.
  */
-static void S_put_last(struct buf *b, const struct strlist *w, sqlite3 *db)
+static void S_put_last(struct S_expr *e, const struct strlist *w, sqlite3 *db)
 {
+	struct buf *b = &e->b;
 	sqlite3_stmt *st = NULL;
 	const char *t = w->items[w->n - 1];
 	size_t len = strlen(t);
 	if (len < S_PREFIX_MIN || (w->n == 1 && S_is_term(db, t))) {
-		S_put_phrase(b, w);
+		S_put_phrase(e, w);
 		return;
 	}
 	buf_putc(b, '(');
-	S_put_phrase(b, w);
+	S_put_phrase(e, w);
 	buf_putc(b, '*');
 	if (w->n == 1 &&
 	    sqlite3_prepare_v2(db,
@@ -442,7 +490,7 @@ static void S_put_last(struct buf *b, const struct strlist *w, sqlite3 *db)
 			strlist_push(&one,
 				     (const char *)sqlite3_column_text(st, 0));
 			buf_puts(b, " OR ");
-			S_put_phrase(b, &one);
+			S_put_phrase(e, &one);
 			strlist_release(&one);
 		}
 	}
@@ -452,35 +500,45 @@ static void S_put_last(struct buf *b, const struct strlist *w, sqlite3 *db)
 
 /* Appends word i of q: its phrase, or for the last word its phrase and
  * prefix forms, or either of those or its alias. */
-static void S_put_word(struct buf *b, const struct S_query *q, size_t i,
+static void S_put_word(struct S_expr *e, const struct S_query *q, size_t i,
 		       sqlite3 *db)
 {
 	struct strlist alias = STRLIST_INIT;
+	struct buf *b = &e->b;
 	if (q->alias[i])
 		buf_putc(b, '(');
 	if (i + 1 == q->n)
-		S_put_last(b, &q->words[i], db);
+		S_put_last(e, &q->words[i], db);
 	else
-		S_put_phrase(b, &q->words[i]);
+		S_put_phrase(e, &q->words[i]);
 	if (q->alias[i]) {
 		strlist_push(&alias, q->alias[i]);
 		buf_puts(b, " OR ");
-		S_put_phrase(b, &alias);
+		S_put_phrase(e, &alias);
 		buf_putc(b, ')');
 		strlist_release(&alias);
 	}
 }
 
-/* The FTS5 expression: every word (any_word = 0) or any word. */
-static char *S_match_expr(const struct S_query *q, int any_word, sqlite3 *db)
+/*
+ * The FTS5 expression: any of the query's meaningful words (all of its
+ * words when every one is a question word), and in *groups the word of
+ * each phrase for kb_rank(). Both are the caller's to free.
+ */
+static char *S_match_expr(const struct S_query *q, sqlite3 *db,
+			  char **groups)
 {
-	struct buf b = BUF_INIT;
+	struct S_expr e = { BUF_INIT, BUF_INIT, 0 };
 	for (size_t i = 0; i < q->n; i++) {
-		if (i)
-			buf_puts(&b, any_word ? " OR " : " AND ");
-		S_put_word(&b, q, i, db);
+		if (q->stop[i] && q->nmeaning > 0)
+			continue;
+		if (e.b.len)
+			buf_puts(&e.b, " OR ");
+		S_put_word(&e, q, i, db);
+		e.word++;
 	}
-	return buf_detach(&b);
+	*groups = buf_detach(&e.groups);
+	return buf_detach(&e.b);
 }
 
 /* ---- running it ---- */
@@ -578,9 +636,9 @@ static int S_run_all(sqlite3 *db, const struct S_opts *o,
  * compare a title, say) would load whole pages. Fills rows and scores (at
  * most o->limit) and returns how many, or -1.
  */
-static long S_run_rank(sqlite3 *db, const char *match, const struct S_query *q,
-		       const struct S_opts *o, sqlite3_int64 *rows,
-		       double *scores)
+static long S_run_rank(sqlite3 *db, const char *match, const char *groups,
+		       const struct S_query *q, const struct S_opts *o,
+		       sqlite3_int64 *rows, double *scores)
 {
 	struct buf sql = BUF_INIT;
 	sqlite3_stmt *st = NULL;
@@ -592,6 +650,7 @@ static long S_run_rank(sqlite3 *db, const char *match, const struct S_query *q,
 	buf_puts(&sql, " ORDER BY rowid IN (SELECT doc FROM keys WHERE key = ?"
 		       " OR key = ?) DESC, 2, rowid LIMIT ?");
 	if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, k++, groups, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, k++, match, -1, SQLITE_STATIC);
 		S_bind_filters(st, &k, o);
 		sqlite3_bind_text(st, k++, q->key, -1, SQLITE_STATIC);
@@ -614,8 +673,9 @@ static long S_run_rank(sqlite3 *db, const char *match, const struct S_query *q,
  * that passes the filters. Fills *hits (release with S_hits_release).
  * Returns 0, or -1 with a message in *errmsg (caller frees).
  */
-static int S_run(sqlite3 *db, const char *match, const struct S_query *q,
-		 const struct S_opts *o, struct search_hits *hits, char **errmsg)
+static int S_run(sqlite3 *db, const char *match, const char *groups,
+		 const struct S_query *q, const struct S_opts *o,
+		 struct search_hits *hits, char **errmsg)
 {
 	sqlite3_int64 *rows = NULL;
 	double *scores = NULL;
@@ -631,7 +691,7 @@ static int S_run(sqlite3 *db, const char *match, const struct S_query *q,
 	}
 	rows = xcalloc((size_t)o->limit, sizeof(*rows));
 	scores = xcalloc((size_t)o->limit, sizeof(*scores));
-	if ((n = S_run_rank(db, match, q, o, rows, scores)) < 0)
+	if ((n = S_run_rank(db, match, groups, q, o, rows, scores)) < 0)
 		goto done;
 	/* Then the pages themselves, with a snippet, one by one. */
 	sql = xasprintf(S_HIT_COLS "docs MATCH ? AND rowid = ?",
@@ -749,14 +809,14 @@ static void S_print(FILE *out, const struct search_hits *hits,
 /* ---- kb search ---- */
 
 /*
- * Searches q: all words, then any word, then suggests. Returns the exit
- * status.
+ * Searches q: pages with the most of its meaningful words first, then
+ * suggests spellings when nothing matches. Returns the exit status.
  */
 static int S_search(sqlite3 *db, struct S_query *q, const struct S_opts *o,
 		    const char *index_path, FILE *out, FILE *err)
 {
 	struct search_hits hits = { NULL, 0 };
-	char *match = NULL, *msg = NULL, *suggestion = NULL;
+	char *match = NULL, *groups = NULL, *msg = NULL, *suggestion = NULL;
 	int filtered = o->tags.n || o->langs.n || o->section;
 	int status = 2;
 
@@ -769,19 +829,13 @@ static int S_search(sqlite3 *db, struct S_query *q, const struct S_opts *o,
 		return 1;
 	}
 	if (q->n > 0)
-		match = S_match_expr(q, 0, db);
-	if (S_run(db, match, q, o, &hits, &msg) < 0)
+		match = S_match_expr(q, db, &groups);
+	if (S_run(db, match, groups, q, o, &hits, &msg) < 0)
 		goto done;
-	if (hits.n == 0 && q->n > 1) {
-		free(match);
-		S_hits_release(&hits);
-		match = S_match_expr(q, 1, db);
-		if (S_run(db, match, q, o, &hits, &msg) < 0)
-			goto done;
-		if (hits.n)
-			fprintf(err, "kb: no page has every word; showing"
-				" pages with any of them\n");
-	}
+	if (hits.n && q->nmeaning > 1 &&
+	    hits.items[0].score < SEARCH_COVER * (double)q->nmeaning)
+		fprintf(err, "kb: no page has every word; showing pages with"
+			" the most of them\n");
 	S_print(out, &hits, o, index_path);
 	status = hits.n ? 0 : 1;
 	if (hits.n)
@@ -797,6 +851,7 @@ done:
 	free(suggestion);
 	free(msg);
 	free(match);
+	free(groups);
 	S_hits_release(&hits);
 	return status;
 }

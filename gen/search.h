@@ -19,6 +19,9 @@
  *     (unicode61, lowercased, diacritics removed) with the number of
  *     documents that contain it. It serves "did you mean" suggestions (real
  *     words, not Porter stems such as "concurr") and prefix completion.
+ *     The writer counts them with a temporary unicode61 FTS5 table (no
+ *     content, detail=none) read through fts5vocab; terms of 2 to 48 bytes
+ *     are kept.
  *   - `keys(key, doc)`, the names that make a page an exact match: its
  *     normalised title and "/" + the last part of its URL ("/gil.html"),
  *     so that ranking never reads whole pages from `docs`.
@@ -47,18 +50,24 @@
  * quotes are ordinary text, and a word without any letter or digit
  * (`*`, `"`, `--`) is dropped. Names the tokenizer cannot read also match
  * the site's spelling of them: `c++` searches "c" or "cpp", `c#` "c" or
- * "csharp", `.net` "net" or "dotnet". All words must match (AND); the last
+ * "csharp", `.net` "net" or "dotnet". Question words ("how", "do", "i",
+ * "what", "is", "the", "my", "why", ...: S_stopwords in search.c) are left
+ * out, so that a question is searched by the words that carry its meaning;
+ * a query of only such words searches them all. Any remaining word may
+ * match (OR), and pages are ranked by how many of the words they match
+ * first (see Ranking); kb notes it when no page has every word. The last
  * word, when it has three or more letters and is not a word of the index
  * itself, also matches as a prefix and through the vocabulary words that
  * begin with it ("multithr" finds multithreading; "thread", a known word,
  * finds thread, threads and threading but not threadsanitizer). When
- * nothing matches, any word may match (OR), and when that fails too, kb
- * suggests spellings taken from the index vocabulary.
+ * nothing matches, kb suggests spellings taken from the index vocabulary.
  *
  * Ranking: exact matches first: pages whose title is the query
  * (case-insensitive, punctuation-insensitive) or whose id is the query
  * ("free threaded python" -> free-threaded-python.html, "c++" -> cpp.html);
- * then BM25F (kb_rank(), per-column length normalisation, k1 1.2, b 0.75)
+ * then the number of the query's words a page matches, so a page with
+ * more of them ranks above one with fewer; then BM25F (kb_rank(), IDF, so
+ * rare words count more, per-column length normalisation, k1 1.2, b 0.75)
  * with column weights title 10, tags 8, summary 4, languages 2, body 1, so
  * that a long body does not dilute a title or tag match; then index order.
  *

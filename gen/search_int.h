@@ -65,6 +65,11 @@ int search_register_rank(sqlite3 *db);
 /* Text output is wrapped to this many columns. */
 #define SEARCH_WRAP 78
 
+/* kb_rank(docs, GROUPS) scores a page SEARCH_COVER times the number of the
+ * query's words it matches, plus its BM25F score (which stays far below
+ * SEARCH_COVER), so that a page with more of the words ranks first. */
+#define SEARCH_COVER 1000.0
+
 /* One result; every string is owned by the hit (NULL when empty). */
 struct search_hit {
 	char *title, *section, *summary, *snippet, *path, *url, *tags,

@@ -38,6 +38,10 @@ struct S_rank_data {
 	int nphrase;
 	double *idf;                  /* [nphrase] */
 	double *tf;                   /* [nphrase], scratch */
+	int *group;                   /* [nphrase]: the query word of each
+				       * phrase, from kb_rank's GROUPS */
+	int ngroup;                   /* words; 0: no coverage term */
+	char *seen;                   /* [ngroup], scratch */
 	double avglen[S_NWEIGHTS];
 };
 
@@ -48,6 +52,8 @@ static void S_rank_data_free(void *p)
 		return;
 	free(d->idf);
 	free(d->tf);
+	free(d->group);
+	free(d->seen);
 	free(d);
 }
 
@@ -61,7 +67,7 @@ static int S_count_row(const Fts5ExtensionApi *api, Fts5Context *fts,
 
 /* The query's S_rank_data, computed on the first row. */
 static int S_rank_data_get(const Fts5ExtensionApi *api, Fts5Context *fts,
-			   struct S_rank_data **out)
+			   const char *groups, struct S_rank_data **out)
 {
 	struct S_rank_data *d = api->xGetAuxdata(fts, 0);
 	sqlite3_int64 nrow = 0;
@@ -76,6 +82,21 @@ static int S_rank_data_get(const Fts5ExtensionApi *api, Fts5Context *fts,
 	d->nphrase = api->xPhraseCount(fts);
 	d->idf = xcalloc((size_t)d->nphrase + 1, sizeof(*d->idf));
 	d->tf = xcalloc((size_t)d->nphrase + 1, sizeof(*d->tf));
+	d->group = xcalloc((size_t)d->nphrase + 1, sizeof(*d->group));
+	/* GROUPS: one word number per phrase, separated by spaces ("0 1 1 2").
+	 * Missing or malformed: every phrase is its own word. */
+	for (int i = 0; i < d->nphrase; i++) {
+		char *end;
+		long g = groups ? strtol(groups, &end, 10) : -1;
+		if (!groups || end == groups || g < 0 || g >= d->nphrase)
+			g = i, groups = NULL;
+		else
+			groups = end;
+		d->group[i] = (int)g;
+		if (g + 1 > d->ngroup)
+			d->ngroup = (int)g + 1;
+	}
+	d->seen = xcalloc((size_t)d->ngroup + 1, 1);
 	for (size_t c = 0; rc == SQLITE_OK && c < S_NWEIGHTS; c++) {
 		sqlite3_int64 total = 0;
 		rc = api->xColumnTotalSize(fts, (int)c, &total);
@@ -98,8 +119,10 @@ static int S_rank_data_get(const Fts5ExtensionApi *api, Fts5Context *fts,
 	return rc;
 }
 
-/* kb_rank(docs): minus the BM25F score of the current row, so that better
- * pages sort first in ascending order, as with bm25(). */
+/* kb_rank(docs [, GROUPS]): minus the score of the current row, so that
+ * better pages sort first in ascending order, as with bm25(). The score is
+ * SEARCH_COVER times the number of query words the row matches (GROUPS
+ * maps phrases to words, see S_rank_data) plus its BM25F score. */
 static void S_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
 		   sqlite3_context *ctx, int nval, sqlite3_value **val)
 {
@@ -107,8 +130,9 @@ static void S_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
 	double norm[S_NWEIGHTS], score = 0.0;
 	int ninst = 0, rc;
 
-	(void)nval, (void)val;
-	if ((rc = S_rank_data_get(api, fts, &d)) != SQLITE_OK ||
+	const char *groups = nval > 0 ? (const char *)sqlite3_value_text(val[0])
+				      : NULL;
+	if ((rc = S_rank_data_get(api, fts, groups, &d)) != SQLITE_OK ||
 	    (rc = api->xInstCount(fts, &ninst)) != SQLITE_OK)
 		goto fail;
 	for (size_t c = 0; c < S_NWEIGHTS; c++) {
@@ -126,9 +150,17 @@ static void S_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
 		    (size_t)col < S_NWEIGHTS)
 			d->tf[phrase] += S_weights[col] / norm[col];
 	}
-	for (int i = 0; i < d->nphrase; i++)
+	memset(d->seen, 0, (size_t)d->ngroup);
+	int covered = 0;
+	for (int i = 0; i < d->nphrase; i++) {
 		score += d->idf[i] * d->tf[i] * (S_K1 + 1.0) /
 			 (S_K1 + d->tf[i]);
+		if (d->tf[i] > 0.0 && !d->seen[d->group[i]]) {
+			d->seen[d->group[i]] = 1;
+			covered++;
+		}
+	}
+	score += SEARCH_COVER * covered;
 	sqlite3_result_double(ctx, -score);
 	return;
 fail:

@@ -196,6 +196,16 @@ void buf_put_html(struct buf *b, const char *s, size_t len)
 	}
 }
 
+void buf_put_xml(struct buf *b, const char *s)
+{
+	struct buf clean = BUF_INIT;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p >= 0x20 || *p == '\n' || *p == '\t' || *p == '\r')
+			buf_putc(&clean, *p);
+	buf_put_html(b, clean.data, clean.len);
+	buf_release(&clean);
+}
+
 char *buf_detach(struct buf *b)
 {
 	char *p = b->cap ? b->data : xstrdup("");
@@ -346,6 +356,23 @@ int write_file(const char *path, const void *data, size_t len)
 		len -= (size_t)n;
 	}
 	return close(fd);
+}
+
+int write_file_replace(const char *path, const void *data, size_t len)
+{
+	static unsigned seq;
+	char *tmp = xasprintf("%s.%ld.%u.tmp", path, (long)getpid(),
+			      __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+	int rc = write_file(tmp, data, len);
+	if (rc == 0)
+		rc = rename(tmp, path);
+	if (rc < 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+	}
+	free(tmp);
+	return rc;
 }
 
 static int S_rm_one(const char *path, const struct stat *st, int flag,
@@ -516,6 +543,13 @@ int usage_error(const char *usage, const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\n%s", usage);
 	return 2;
+}
+
+int report_error(char *err, int status)
+{
+	fprintf(stderr, "kb: %s\n", err ? err : "unknown error");
+	free(err);
+	return status;
 }
 
 /* ---- hmap ---- */
@@ -794,4 +828,14 @@ void diag_release(struct diags *d)
 	free(d->items);
 	d->items = NULL;
 	d->n = d->cap = d->errors = d->warnings = 0;
+}
+
+int write_junit_report(const char *path, struct buf *b, struct diags *d)
+{
+	int rc = write_file(path, b->data, b->len);
+	if (rc < 0)
+		diag_add(d, DIAG_ERROR, path, 0, 0, "cannot write the JUnit report: %s",
+			 strerror(errno));
+	buf_release(b);
+	return rc < 0 ? -1 : 0;
 }

@@ -52,6 +52,10 @@ void buf_truncate(struct buf *b, size_t len);
 /* Append s[0..len) with HTML special characters (&<>"') escaped. s is a
  * C string, or a prefix of one (it may be read up to its NUL). */
 void buf_put_html(struct buf *b, const char *s, size_t len);
+/* s as XML text or attribute value: escaped as buf_put_html does, without
+ * the control characters XML 1.0 forbids (below 0x20 but tab, newline and
+ * carriage return), for the JUnit reports. */
+void buf_put_xml(struct buf *b, const char *s);
 /* Appends s as a quoted JSON string: '"' and '\\' escaped, control
  * characters as \n, \t or \u00XX; bytes >= 0x80 are copied (s should be
  * UTF-8). */
@@ -78,6 +82,11 @@ void strlist_release(struct strlist *l);
  * frees, or -1 with errno set. write_file creates parent directories. */
 int read_file(const char *path, char **out, size_t *out_len);
 int write_file(const char *path, const void *data, size_t len);
+/* write_file into a temporary file beside path (named after the pid and a
+ * counter, so concurrent writers do not meet), then rename() it over path:
+ * readers see the old file or the new one, never a part. 0, or -1 with
+ * errno set (the temporary file removed). */
+int write_file_replace(const char *path, const void *data, size_t len);
 int mkdir_p(const char *path);
 /* rm -rf; returns 0 when the path is gone afterwards. */
 int remove_tree(const char *path);
@@ -109,6 +118,10 @@ int parse_int(const char *s, long min, long max, int *out);
 /* Prints "kb: " and fmt (one %s for arg) then the usage text to stderr,
  * and returns 2, the exit status of a usage error. */
 int usage_error(const char *usage, const char *fmt, const char *arg);
+
+/* Prints "kb: " and err (a message from a function's char **err) to
+ * stderr, frees err, and returns status. */
+int report_error(char *err, int status);
 
 /*
  * A hash map from byte strings (any bytes, of a given length) to size_t,
@@ -174,5 +187,8 @@ void diag_print(struct diags *d, void *stream);
 /* Format one message as it would be printed; caller frees. */
 char *diag_format(const struct diag *g);
 void diag_release(struct diags *d);
+/* Writes the JUnit report in b to path and releases b; on failure adds
+ * "cannot write the JUnit report" to d. 0, or -1. */
+int write_junit_report(const char *path, struct buf *b, struct diags *d);
 
 #endif

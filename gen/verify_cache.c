@@ -105,16 +105,8 @@ int cache_write(const struct verify_opts *o, const struct job *job)
 	buf_printf(&b, "runs %zu\n", s->nruns);
 	for (size_t i = 0; i < s->nruns; i++)
 		S_put_step(&b, &s->runs[i]);
-	static unsigned seq;
 	char *path = S_cache_path(o, job->key);
-	char *tmp = xasprintf("%s.%ld.%u.tmp", path, (long)getpid(),
-			      __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
-	int rc = write_file(tmp, b.data, b.len);
-	if (rc == 0)
-		rc = rename(tmp, path);
-	if (rc < 0)
-		unlink(tmp);
-	free(tmp);
+	int rc = write_file_replace(path, b.data, b.len);
 	free(path);
 	buf_release(&b);
 	return rc;

@@ -8,20 +8,9 @@
 #include "verify_int.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void S_put_xml(struct buf *b, const char *s)
-{
-	struct buf clean = BUF_INIT;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p >= 0x20 || *p == '\n' || *p == '\t' || *p == '\r')
-			buf_putc(&clean, *p);
-	buf_put_html(b, clean.data, clean.len);
-	buf_release(&clean);
-}
 
 static double S_time(const struct snippet *s)
 {
@@ -61,25 +50,25 @@ int verify_write_junit(struct snippet *const *v, size_t n, const char *path,
 				*c = '.';
 		char *name = xasprintf("%s:%d (%s)", s->entry_path, s->line, s->lang);
 		buf_puts(&b, "  <testcase classname=\"");
-		S_put_xml(&b, cls);
+		buf_put_xml(&b, cls);
 		buf_puts(&b, "\" name=\"");
-		S_put_xml(&b, name);
+		buf_put_xml(&b, name);
 		buf_printf(&b, "\" time=\"%.3f\"", S_time(s));
 		const char *msg = s->failure ? s->failure : "";
 		size_t head = strcspn(msg, "\n");
 		char *first = xstrndup(msg, head);
 		if (s->status == SNIPPET_FAILED) {
 			buf_puts(&b, ">\n    <failure message=\"");
-			S_put_xml(&b, first);
+			buf_put_xml(&b, first);
 			buf_puts(&b, "\">");
-			S_put_xml(&b, msg);
+			buf_put_xml(&b, msg);
 			buf_puts(&b, "</failure>\n  </testcase>\n");
 		} else if (s->status != SNIPPET_PASSED) {
 			const char *why = s->status == SNIPPET_SKIPPED ? first
 					: s->why ? s->why : s->invalid ? "invalid attributes"
 					: "not run";
 			buf_puts(&b, ">\n    <skipped message=\"");
-			S_put_xml(&b, why);
+			buf_put_xml(&b, why);
 			buf_puts(&b, "\"/>\n  </testcase>\n");
 		} else {
 			buf_puts(&b, "/>\n");
@@ -89,11 +78,6 @@ int verify_write_junit(struct snippet *const *v, size_t n, const char *path,
 		free(cls);
 	}
 	buf_puts(&b, "</testsuite>\n</testsuites>\n");
-	int rc = write_file(path, b.data, b.len);
-	if (rc < 0)
-		diag_add(d, DIAG_ERROR, path, 0, 0, "cannot write the JUnit report: %s",
-			 strerror(errno));
-	buf_release(&b);
-	return rc < 0 ? -1 : 0;
+	return write_junit_report(path, &b, d);
 }
 

@@ -348,37 +348,51 @@ static int S_match_lines(const struct snippet *s, const char *exp,
 	return ok;
 }
 
+/* The expected and actual texts with canonical lines joined, for the
+ * matches that look inside the output; the expected text without its last
+ * newline (its last line may end mid-line). Caller frees both. */
+static void S_canon_texts(const char *exp, const char *act, char **e, char **a)
+{
+	struct strlist le = STRLIST_INIT, la = STRLIST_INIT;
+	match_canon_lines(exp, &le);
+	match_canon_lines(act, &la);
+	*e = match_join_lines(&le);
+	*a = match_join_lines(&la);
+	if (le.n)
+		(*e)[strlen(*e) - 1] = '\0';
+	strlist_release(&le);
+	strlist_release(&la);
+}
+
+/* head (which names the expected text), the expected text and the actual
+ * output, both indented. */
+static void S_put_mismatch(struct buf *why, const char *head, const char *exp,
+			   const char *act)
+{
+	buf_puts(why, head);
+	match_put_indented(why, exp, "  ");
+	buf_puts(why, "actual output:\n");
+	match_put_indented(why, act, "  ");
+}
+
 static int S_match_contains(const char *exp, const char *act, struct buf *why)
 {
-	struct strlist a = STRLIST_INIT, b = STRLIST_INIT;
-	match_canon_lines(exp, &a);
-	match_canon_lines(act, &b);
-	char *ea = match_join_lines(&a), *eb = match_join_lines(&b);
-	if (a.n)
-		ea[strlen(ea) - 1] = '\0'; /* the last line may end mid-line */
+	char *ea, *eb;
+	S_canon_texts(exp, act, &ea, &eb);
 	int ok = strstr(eb, ea) != NULL;
 	if (!ok && why) {
-		buf_puts(why, "output does not contain the expected text (expect=contains)\n");
-		buf_puts(why, "expected text:\n");
-		match_put_indented(why, ea, "  ");
-		buf_puts(why, "actual output:\n");
-		match_put_indented(why, eb, "  ");
+		S_put_mismatch(why, "output does not contain the expected text "
+			       "(expect=contains)\nexpected text:\n", ea, eb);
 	}
 	free(ea);
 	free(eb);
-	strlist_release(&a);
-	strlist_release(&b);
 	return ok;
 }
 
 static int S_match_regex(const char *exp, const char *act, struct buf *why)
 {
-	struct strlist a = STRLIST_INIT, b = STRLIST_INIT;
-	match_canon_lines(exp, &a);
-	match_canon_lines(act, &b);
-	char *pat = match_join_lines(&a), *text = match_join_lines(&b);
-	if (a.n)
-		pat[strlen(pat) - 1] = '\0';
+	char *pat, *text;
+	S_canon_texts(exp, act, &pat, &text);
 	regex_t re;
 	int rc = regcomp(&re, pat, REG_EXTENDED | REG_NEWLINE | REG_NOSUB);
 	int ok = 0;
@@ -392,17 +406,12 @@ static int S_match_regex(const char *exp, const char *act, struct buf *why)
 		ok = regexec(&re, text, 0, NULL, 0) == 0;
 		regfree(&re);
 		if (!ok && why) {
-			buf_puts(why, "output does not match the regular expression "
-				 "(expect=regex)\nregex:\n");
-			match_put_indented(why, pat, "  ");
-			buf_puts(why, "actual output:\n");
-			match_put_indented(why, text, "  ");
+			S_put_mismatch(why, "output does not match the regular expression "
+				       "(expect=regex)\nregex:\n", pat, text);
 		}
 	}
 	free(pat);
 	free(text);
-	strlist_release(&a);
-	strlist_release(&b);
 	return ok;
 }
 

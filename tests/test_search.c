@@ -477,7 +477,32 @@ static void test_search_any_word_fallback(void **state)
 			     NULL), 0);
 	assert_true(find(out, "Go channels") >= 0);
 	assert_true(find(out, "multiprocessing") >= 0);
-	assert_true(find(err, "any of them") >= 0);
+	assert_true(find(err, "most of them") >= 0);
+	free(out), free(err);
+}
+
+/* A question is searched by its meaningful words: "how", "do", "i" and
+ * "the" are not required, so the Go page, which has none of them, is
+ * found, and without the note that no page has every word. A page with
+ * more of the meaningful words ranks above one with fewer: Go channels
+ * (goroutines, channels) above multiprocessing (pickle). */
+static void test_search_question_words(void **state)
+{
+	struct fixture *f = *state;
+	char *out, *err;
+	assert_int_equal(run(f->index, &out, &err, "how", "do", "i", "use",
+			     "the", "goroutines?", NULL), 0);
+	assert_true(find(out, "Go channels") >= 0);
+	free(out), free(err);
+	assert_int_equal(run(f->index, &out, &err, "how", "do", "goroutines",
+			     "use", "channels", NULL), 0);
+	assert_int_equal(find(out, "Go channels"), 0);
+	free(out), free(err);
+	assert_int_equal(run(f->index, &out, &err, "pickle", "goroutines",
+			     "channels", NULL), 0);
+	long go = find(out, "Go channels"), mp = find(out, "multiprocessing");
+	assert_true(go >= 0 && mp > go);
+	assert_true(find(err, "most of them") >= 0);
 	free(out), free(err);
 }
 
@@ -730,9 +755,8 @@ static void test_search_color(void **state)
 	free(out);
 }
 
-/* Text the index writer splits itself (see S_split in search_index.c) next to
- * text it leaves to unicode61: accents, combining marks, ligatures, CJK,
- * invalid UTF-8, long and mixed-case words, identifiers. */
+/* Text unicode61 splits in unusual ways: accents, combining marks,
+ * ligatures, CJK, invalid UTF-8, long and mixed-case words, identifiers. */
 static const struct search_doc tricky = {
 	"Ça marche: ÉCOLE naïve Straße İstanbul HTTPServer",
 	"été (e\xcc\x81te\xcc\x81) ﬁle x² 日本語のテキスト Ωmega x\xcc\x81y",
@@ -750,9 +774,8 @@ static const struct search_doc tricky = {
 };
 
 /* A body of words of 1 to 20 bytes, in mixed case, with digits, after
- * separators of 1 to 3 bytes, so that words begin and end at every offset
- * of the blocks the writer reads at once; some hold a byte that is not
- * ASCII at some place. Caller frees. */
+ * separators of 1 to 3 bytes; some hold a byte that is not ASCII at some
+ * place. Caller frees. */
 static char *boundary_body(void)
 {
 	static const char chars[] = "aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789";
@@ -786,8 +809,9 @@ static long long query_int(sqlite3 *db, const char *sql)
 }
 
 /* The index holds the tokens FTS5's own "porter unicode61
- * remove_diacritics 2" makes of the same text, and the vocabulary the
- * unstemmed unicode61 tokens with their document frequencies. */
+ * remove_diacritics 2" makes of the same text (the stored text is what was
+ * indexed), and the vocabulary the unstemmed unicode61 tokens of 2 to 48
+ * bytes with their document frequencies. */
 static void test_search_index_tokens_match_fts5(void **state)
 {
 	struct fixture *f = *state;
@@ -1008,6 +1032,7 @@ int main(void)
 		cmocka_unit_test(test_search_json),
 		cmocka_unit_test(test_search_human_output_is_utf8),
 		cmocka_unit_test(test_search_any_word_fallback),
+		cmocka_unit_test(test_search_question_words),
 		cmocka_unit_test(test_search_did_you_mean),
 		cmocka_unit_test(test_search_odd_queries),
 		cmocka_unit_test(test_search_long_query),

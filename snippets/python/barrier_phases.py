@@ -16,13 +16,13 @@ def phase_done():
 
 
 barrier = threading.Barrier(WORKERS, action=phase_done)
-indices = []
+indices = [[] for _ in range(PHASES)]  # wait() results, phase by phase
 
 
 def worker(name):
     for phase in range(PHASES):
         arrivals[phase].append(name)  # this phase's work
-        indices.append(barrier.wait(timeout=10))  # 0..WORKERS-1, unique per phase
+        indices[phase].append(barrier.wait(timeout=10))  # 0..WORKERS-1, unique per phase
 
 
 threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(WORKERS)]
@@ -32,4 +32,6 @@ for t in threads:
     t.join()
 
 print(*report, sep="\n")
-print("wait() indices:", sorted(indices))
+for phase, got in enumerate(indices):
+    # Sorted, because which thread gets which index is not fixed.
+    print(f"phase {phase}: wait() returned", sorted(got))

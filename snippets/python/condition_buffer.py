@@ -1,4 +1,5 @@
 import threading
+import time
 from collections import deque
 
 CAPACITY = 3
@@ -39,8 +40,17 @@ def consumer():
 
 
 producers = [threading.Thread(target=producer, args=(s,)) for s in (0, 1000)]
+for t in producers:
+    t.start()
+# No consumer yet: the producers fill the buffer and must then wait.
+with cond:
+    cond.wait_for(lambda: len(buffer) >= CAPACITY)
+time.sleep(0.1)  # room for a producer that did not wait to overfill it
+print("with no consumer, buffer holds:", len(buffer),
+      "| producers still waiting:", all(t.is_alive() for t in producers))
+
 consumers = [threading.Thread(target=consumer) for _ in range(2)]
-for t in producers + consumers:
+for t in consumers:
     t.start()
 for t in producers:
     t.join()
@@ -51,4 +61,4 @@ for t in consumers:
 
 print("items produced:", len(produced), "consumed:", len(consumed))
 print("sums match:", sum(produced) == sum(consumed))
-print(f"buffer never held more than {CAPACITY}:", max_seen <= CAPACITY)
+print("largest buffer length seen:", max_seen)

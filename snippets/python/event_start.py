@@ -2,21 +2,21 @@ import threading
 
 go = threading.Event()    # start signal
 stop = threading.Event()  # shutdown request
-ready = threading.Barrier(4)  # three workers + main
-laps = {}
+ready = threading.Barrier(4)    # three runners + main: all started
+running = threading.Barrier(4)  # three runners + main: all past go.wait()
+stopped = []
 
 
 def runner(name):
     ready.wait()
     go.wait()  # all runners block here until main sets the event
-    n = 0
-    while True:
-        n += 1  # one unit of work
-        # Sleep between units, but wake at once when stop is set: wait()
-        # returns True if the event is set, False if the timeout ran out.
-        if stop.wait(0.005):
-            break
-    laps[name] = n
+    running.wait()
+    # Sleep up to a minute between units of work, but wake at once when
+    # stop is set: wait() returns True if the event is set, False if the
+    # timeout ran out.
+    while not stop.wait(60):
+        pass  # one unit of work
+    stopped.append(name)
 
 
 threads = [threading.Thread(target=runner, args=(f"runner-{i}",)) for i in range(3)]
@@ -26,8 +26,9 @@ ready.wait()
 print("wait(timeout) before set() returns:", go.wait(timeout=0.01))
 go.set()  # wakes every waiter, now and later
 print("wait() after set() returns:", go.wait())
-stop.wait(0.05)
-stop.set()
+running.wait(timeout=5)  # raises BrokenBarrierError if a runner is stuck
+print("all three runners got past go.wait()")
+stop.set()  # the runners are in, or about to enter, stop.wait(60)
 for t in threads:
     t.join()
-print("runners stopped:", sorted(laps))
+print("runners stopped:", sorted(stopped))

@@ -1,7 +1,8 @@
 import threading
+import time
 
 THREADS = 4
-TIMES = 50_000
+TIMES = 500
 
 counter = 0
 lock = threading.Lock()
@@ -14,6 +15,7 @@ def increment(times):
     for _ in range(times):
         with lock:  # read-modify-write as one critical section
             value = counter
+            time.sleep(0.0001)  # other threads run here, but cannot enter
             counter = value + 1
 
 

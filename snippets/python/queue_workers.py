@@ -42,3 +42,11 @@ produced = {(p, i) for p in range(PRODUCERS) for i in range(ITEMS_EACH)}
 print("produced:", len(produced), "consumed:", len(consumed))
 print("every item consumed exactly once:", sorted(consumed) == sorted(produced))
 print("queue empty at the end:", q.empty())
+
+# Back-pressure: put() on a full queue blocks (here until its timeout).
+small = queue.Queue(maxsize=1)
+small.put("first")
+try:
+    small.put("second", timeout=0.05)
+except queue.Full:
+    print("put() on a full Queue(maxsize=1) blocked, then raised queue.Full")

@@ -1,7 +1,12 @@
 import threading
+import time
+
+go = threading.Event()  # holds the workers back until main has looked
 
 
 def square(n, results, index):
+    go.wait()
+    time.sleep(0.05)  # some work, so a join that did not wait would show
     # Each thread writes only its own slot, so no lock is needed.
     results[index] = n * n
 
@@ -14,10 +19,13 @@ threads = [
     for i, n in enumerate(numbers)
 ]
 for t in threads:
-    t.start()
+    t.start()  # returns at once; the thread runs on its own
+print("after start(), all alive:", all(t.is_alive() for t in threads))
+print("after start(), results:", results)
+go.set()
 for t in threads:
     t.join()  # wait until the thread has finished
 
-print("results:", results)
+print("after join(), results:", results)
 print("any thread still alive:", any(t.is_alive() for t in threads))
 print("threads running now:", threading.active_count())
