@@ -38,3 +38,26 @@ runners = {
 
 -- How `kb links` checks URLs (see `man ./kb.1`); these are the defaults.
 -- links = { skip = {}, allow = {}, ttl_days = 7, per_host = 2, timeout = 10 }
+
+-- Words and phrases that mean the same thing to someone searching: a query
+-- word (or run of words) that spells one of a group also finds pages that
+-- use another, in `kb search` and in the site's search box. Spelling
+-- variants that differ only in case, hyphens or a plural ending already
+-- match and need no line here.
+synonyms = {
+  { "gil", "global interpreter lock" },
+  { "free-threaded", "free threading", "no-gil", "nogil", "without the gil", "gil-free" },
+  { "goroutine", "green thread" },
+  { "multithreading", "multi-threading" },
+  { "async", "asynchronous" },
+  { "mutex", "mutual exclusion" },
+  { "thread pool", "threadpool" },
+  { "thread safe", "threadsafe" },
+  { "cpu-bound", "cpu heavy", "cpu intensive", "compute-bound" },
+  { "io-bound", "i/o-bound", "i/o heavy", "network-bound" },
+  { "parallel", "simultaneously", "at the same time" },
+  { "event loop", "eventloop" },
+  { "javascript", "js" },
+  { "node.js", "nodejs" },
+  { "subinterpreter", "sub-interpreter" },
+}

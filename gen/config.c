@@ -19,7 +19,7 @@
 static const char *const known_globals[] = {
 	"title", "description", "base_url", "raw_html", "history_url",
 	"source_url", "runners", "pagefind",
-	"links",
+	"links", "synonyms",
 	NULL,
 };
 
@@ -305,6 +305,59 @@ static int S_links(lua_State *L, struct config *cfg, struct diags *d)
 	return rc;
 }
 
+/* kb.lua's `synonyms = { {"gil", "global interpreter lock"}, ... }`: each
+ * group two or more non-empty strings, a string in one group only. */
+static int S_synonyms(lua_State *L, struct config *cfg, struct diags *d)
+{
+	int rc = 0;
+	lua_getglobal(L, "synonyms");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (!lua_istable(L, -1)) {
+		diag_add(d, DIAG_ERROR, cfg->path, 0, 0,
+			 "'synonyms' must be a list of groups, like"
+			 " { {'gil', 'global interpreter lock'} }");
+		lua_pop(L, 1);
+		return -1;
+	}
+	lua_Integer n = luaL_len(L, -1);
+	cfg->synonyms = xcalloc((size_t)n + 1, sizeof(*cfg->synonyms));
+	for (lua_Integer i = 1; i <= n; i++) {
+		struct strlist *g = &cfg->synonyms[cfg->nsynonyms];
+		int ok = lua_geti(L, -1, i) == LUA_TTABLE && luaL_len(L, -1) >= 2;
+		for (lua_Integer k = 1; ok && k <= luaL_len(L, -1); k++) {
+			ok = lua_geti(L, -1, k) == LUA_TSTRING && *lua_tostring(L, -1);
+			if (ok)
+				strlist_push(g, lua_tostring(L, -1));
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+		if (!ok)
+			diag_add(d, DIAG_ERROR, cfg->path, 0, 0,
+				 "synonyms[%lld] must list two or more non-empty"
+				 " strings, like {'gil', 'global interpreter lock'}",
+				 (long long)i);
+		for (size_t k = 0; ok && k < g->n; k++)
+			for (size_t j = 0; ok && j < cfg->nsynonyms; j++)
+				if (strlist_contains(&cfg->synonyms[j], g->items[k])) {
+					diag_add(d, DIAG_ERROR, cfg->path, 0, 0,
+						 "synonyms[%lld]: '%s' is already in another group",
+						 (long long)i, g->items[k]);
+					ok = 0;
+				}
+		if (!ok) {
+			rc = -1;
+			strlist_release(g);
+			continue;
+		}
+		cfg->nsynonyms++;
+	}
+	lua_pop(L, 1);
+	return rc;
+}
+
 static int S_check_globals(lua_State *L, const char *path, struct diags *d)
 {
 	int rc = 0;
@@ -399,6 +452,8 @@ int config_load(struct config *cfg, const char *path, struct diags *d)
 	cfg->links.retry_wait = 60;
 	if (S_links(L, cfg, d) < 0)
 		rc = -1;
+	if (S_synonyms(L, cfg, d) < 0)
+		rc = -1;
 
 	lua_getglobal(L, "runners");
 	if (lua_isnil(L, -1)) {
@@ -445,6 +500,9 @@ void config_release(struct config *cfg)
 	free(cfg->runners);
 	strlist_release(&cfg->links.skip);
 	strlist_release(&cfg->links.allow);
+	for (size_t i = 0; i < cfg->nsynonyms; i++)
+		strlist_release(&cfg->synonyms[i]);
+	free(cfg->synonyms);
 	free(cfg->path);
 	free(cfg->title);
 	free(cfg->description);

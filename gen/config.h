@@ -22,6 +22,7 @@
  *     }
  *     links = { skip = {...}, allow = {...}, ttl_days = 7, per_host = 2,
  *               timeout = 10 }   -- kb links (struct links_config)
+ *     synonyms = { {"gil", "global interpreter lock"}, ... } -- search
  *
  * Command templates are arrays of strings; "{src}", "{bin}", "{dir}",
  * "{cflags}", "{args}" are substituted by the snippet runner.
@@ -87,6 +88,11 @@ struct config {
 	struct runner *runners;
 	size_t nrunners;
 	struct links_config links;
+	/* synonyms = { {"gil", "global interpreter lock"}, ... }: words and
+	 * phrases both searches treat as one (search.h). Each group has two or
+	 * more strings, as written. */
+	struct strlist *synonyms;
+	size_t nsynonyms;
 };
 
 /* Reads path into cfg; on error adds diagnostics and returns -1.

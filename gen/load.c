@@ -41,6 +41,7 @@ static const struct keydef common_keys[] = {
 	{ "tags", F_LIST, 0, NULL },
 	{ "languages", F_LIST, 0, NULL },
 	{ "see_also", F_LIST, 0, NULL },
+	{ "answers", F_LIST, 0, NULL },
 	{ "checked", F_STR, 0, NULL },
 	{ NULL, 0, 0, NULL },
 };
@@ -294,6 +295,8 @@ static void S_common_value(struct fm *fm, struct entry *e, const char *key,
 	} else if (!strcmp(key, "see_also")) {
 		e->see_also_line = FM_LINE(n->start_mark);
 		S_want_list(fm, key, n, &e->see_also);
+	} else if (!strcmp(key, "answers")) {
+		S_want_list(fm, key, n, &e->answers);
 	} else if (!strcmp(key, "checked")) {
 		const char *v = S_want_scalar(fm, key, n);
 		if (!v)
@@ -544,6 +547,7 @@ void entry_free(struct entry *e)
 	strlist_release(&e->tags);
 	strlist_release(&e->languages);
 	strlist_release(&e->see_also);
+	strlist_release(&e->answers);
 	for (size_t i = 0; i < e->nfields; i++) {
 		free(e->fields[i].value);
 		strlist_release(&e->fields[i].list);

@@ -47,6 +47,8 @@ struct entry {
 	struct strlist languages;
 	struct strlist see_also;
 	int see_also_line;
+	struct strlist answers; /* answers: the questions the entry answers, in
+				 * a learner's words; indexed for search */
 	struct field *fields;  /* section keys (url, year, facets ...) */
 	size_t nfields;
 	char *text;        /* the whole file */

@@ -431,21 +431,28 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 	char *path = path_join(dir, SEARCH_INDEX_NAME), *err = NULL;
 	struct search_index *ix;
 	int rc = search_index_open(&ix, path, &err);
+	for (size_t i = 0; rc == 0 && i < st->cfg.nsynonyms; i++)
+		rc = search_index_add_synonyms(ix, &st->cfg.synonyms[i]);
 	for (size_t i = 0; rc == 0 && i < st->site.n; i++) {
 		struct entry *e = st->site.entries[i];
-		struct buf tags = BUF_INIT, langs = BUF_INIT;
+		struct buf tags = BUF_INIT, langs = BUF_INIT, answers = BUF_INIT;
 		S_join_words(&tags, &e->tags);
 		S_join_words(&langs, &e->languages);
+		for (size_t k = 0; k < e->answers.n; k++)
+			buf_printf(&answers, "%s%s", k ? "\n" : "",
+				   e->answers.items[k]);
 		char *verified = S_verified_on(e);
 		struct search_doc doc = {
 			e->title, e->summary, tags.data, langs.data, e->section,
 			e->md->plain ? e->md->plain : "", e->url, e->path,
+			answers.data,
 		};
 		search_index_set_verified(ix, verified);
 		rc = search_index_add(ix, &doc);
 		free(verified);
 		buf_release(&tags);
 		buf_release(&langs);
+		buf_release(&answers);
 		/* Nothing else reads it: its memory goes to the pages. */
 		free(e->md->plain);
 		e->md->plain = NULL;

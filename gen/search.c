@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 /* The ranking function (search_rank.c) as SQL. */
-#define S_RANK "kb_rank(docs, ?)"
+#define S_RANK "kb_rank(docs, ?, ?)"
 #define S_DEFAULT_LIMIT 10
 #define S_MAX_TOKENS 64
 /* The last query word matches as a prefix from this many characters. */
@@ -417,6 +417,11 @@ struct S_expr {
 	struct buf b;
 	struct buf groups;
 	size_t word;
+	struct buf terms; /* the term of each phrase: kb_rank()'s third
+			   * argument; one per phrase, but one for all the
+			   * phrases of a group of synonyms */
+	size_t term;
+	int one_term;     /* S_put_phrase: the phrases are one term */
 };
 
 /* Appends word w as one double-quoted FTS5 phrase, inner quotes doubled
@@ -425,6 +430,9 @@ static void S_put_phrase(struct S_expr *e, const struct strlist *w)
 {
 	struct buf *b = &e->b;
 	buf_printf(&e->groups, "%s%zu", e->groups.len ? " " : "", e->word);
+	buf_printf(&e->terms, "%s%zu", e->terms.len ? " " : "", e->term);
+	if (!e->one_term)
+		e->term++;
 	buf_putc(b, '"');
 	for (size_t i = 0; i < w->n; i++) {
 		if (i)
@@ -520,24 +528,117 @@ static void S_put_word(struct S_expr *e, const struct S_query *q, size_t i,
 	}
 }
 
+/* Longest run of query words a synonym phrase may span. */
+#define S_SYNONYM_WORDS 4
+
+/* The group (table `synonyms`) of the phrase the tokens of words
+ * i..i+len-1 spell, or -1. */
+static long S_synonym_group(sqlite3_stmt *find, const struct S_query *q,
+			    size_t i, size_t len, struct buf *phrase)
+{
+	long grp = -1;
+	buf_truncate(phrase, 0);
+	for (size_t k = i; k < i + len; k++)
+		for (size_t t = 0; t < q->words[k].n; t++)
+			search_token_join(phrase, 0, q->words[k].items[t],
+					  (int)strlen(q->words[k].items[t]), 0, 0);
+	sqlite3_reset(find);
+	sqlite3_bind_text(find, 1, phrase->data, (int)phrase->len,
+			  SQLITE_STATIC);
+	if (sqlite3_step(find) == SQLITE_ROW)
+		grp = (long)sqlite3_column_int64(find, 0);
+	sqlite3_reset(find);
+	return grp;
+}
+
+/* Appends a phrase stored as space-separated tokens. */
+static void S_put_stored(struct S_expr *e, const char *tokens)
+{
+	struct strlist w = STRLIST_INIT;
+	char *copy = xstrdup(tokens);
+	for (char *t = strtok(copy, " "); t; t = strtok(NULL, " "))
+		strlist_push(&w, t);
+	if (w.n)
+		S_put_phrase(e, &w);
+	strlist_release(&w);
+	free(copy);
+}
+
+/* The length (in words, at least min) of the longest phrase of kb.lua's
+ * synonyms that words i.. of q begin with, up to S_SYNONYM_WORDS, with its
+ * group in *grp; 0 when there is none. */
+static size_t S_find_synonym(const struct S_query *q, size_t i, size_t min,
+			     sqlite3 *db, long *grp)
+{
+	sqlite3_stmt *find = NULL;
+	struct buf phrase = BUF_INIT;
+	size_t len = q->n - i < S_SYNONYM_WORDS ? q->n - i : S_SYNONYM_WORDS;
+
+	*grp = -1;
+	if (sqlite3_prepare_v2(db, "SELECT grp FROM synonyms WHERE phrase = ?",
+			       -1, &find, NULL) != SQLITE_OK)
+		len = 0;
+	for (; len >= min && len > 0; len--)
+		if ((*grp = S_synonym_group(find, q, i, len, &phrase)) >= 0)
+			break;
+	sqlite3_finalize(find);
+	buf_release(&phrase);
+	return *grp >= 0 ? len : 0;
+}
+
+/* Appends every phrase of synonym group grp, ORed, as one word. */
+static void S_put_group(struct S_expr *e, sqlite3 *db, long grp)
+{
+	sqlite3_stmt *all = NULL;
+	e->one_term = 1;
+	buf_putc(&e->b, '(');
+	if (sqlite3_prepare_v2(db, "SELECT phrase FROM synonyms WHERE grp = ?"
+			       " ORDER BY phrase", -1, &all, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(all, 1, grp);
+		for (int first = 1; sqlite3_step(all) == SQLITE_ROW; first = 0) {
+			if (!first)
+				buf_puts(&e->b, " OR ");
+			S_put_stored(e, (const char *)sqlite3_column_text(all, 0));
+		}
+	}
+	sqlite3_finalize(all);
+	buf_putc(&e->b, ')');
+	e->one_term = 0;
+	e->term++;
+}
+
 /*
  * The FTS5 expression: any of the query's meaningful words (all of its
  * words when every one is a question word), and in *groups the word of
- * each phrase for kb_rank(). Both are the caller's to free.
+ * each phrase for kb_rank(); *nwords is the number of such words. A word,
+ * or a run of words, that spells a phrase of kb.lua's synonyms stands for
+ * its whole group, as one word; such a run may begin with a question word
+ * ("at the same time"). Both strings are the caller's to free.
  */
 static char *S_match_expr(const struct S_query *q, sqlite3 *db,
-			  char **groups)
+			  char **groups, char **terms, size_t *nwords)
 {
-	struct S_expr e = { BUF_INIT, BUF_INIT, 0 };
-	for (size_t i = 0; i < q->n; i++) {
-		if (q->stop[i] && q->nmeaning > 0)
+	struct S_expr e = { BUF_INIT, BUF_INIT, 0, BUF_INIT, 0, 0 };
+	for (size_t i = 0; i < q->n;) {
+		int skip = q->stop[i] && q->nmeaning > 0;
+		long grp;
+		size_t len = S_find_synonym(q, i, skip ? 2 : 1, db, &grp);
+		if (skip && !len) {
+			i++;
 			continue;
+		}
 		if (e.b.len)
 			buf_puts(&e.b, " OR ");
-		S_put_word(&e, q, i, db);
+		if (len)
+			S_put_group(&e, db, grp);
+		else
+			S_put_word(&e, q, i, db);
+		i += len ? len : 1;
 		e.word++;
 	}
+	*nwords = e.word;
 	*groups = buf_detach(&e.groups);
+	*terms = buf_detach(&e.terms);
 	return buf_detach(&e.b);
 }
 
@@ -637,6 +738,7 @@ static int S_run_all(sqlite3 *db, const struct S_opts *o,
  * most o->limit) and returns how many, or -1.
  */
 static long S_run_rank(sqlite3 *db, const char *match, const char *groups,
+		       const char *terms,
 		       const struct S_query *q, const struct S_opts *o,
 		       sqlite3_int64 *rows, double *scores)
 {
@@ -651,6 +753,7 @@ static long S_run_rank(sqlite3 *db, const char *match, const char *groups,
 		       " OR key = ?) DESC, 2, rowid LIMIT ?");
 	if (sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, k++, groups, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, k++, terms, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, k++, match, -1, SQLITE_STATIC);
 		S_bind_filters(st, &k, o);
 		sqlite3_bind_text(st, k++, q->key, -1, SQLITE_STATIC);
@@ -674,6 +777,7 @@ static long S_run_rank(sqlite3 *db, const char *match, const char *groups,
  * Returns 0, or -1 with a message in *errmsg (caller frees).
  */
 static int S_run(sqlite3 *db, const char *match, const char *groups,
+		 const char *terms,
 		 const struct S_query *q, const struct S_opts *o,
 		 struct search_hits *hits, char **errmsg)
 {
@@ -691,7 +795,7 @@ static int S_run(sqlite3 *db, const char *match, const char *groups,
 	}
 	rows = xcalloc((size_t)o->limit, sizeof(*rows));
 	scores = xcalloc((size_t)o->limit, sizeof(*scores));
-	if ((n = S_run_rank(db, match, groups, q, o, rows, scores)) < 0)
+	if ((n = S_run_rank(db, match, groups, terms, q, o, rows, scores)) < 0)
 		goto done;
 	/* Then the pages themselves, with a snippet, one by one. */
 	sql = xasprintf(S_HIT_COLS "docs MATCH ? AND rowid = ?",
@@ -816,9 +920,11 @@ static int S_search(sqlite3 *db, struct S_query *q, const struct S_opts *o,
 		    const char *index_path, FILE *out, FILE *err)
 {
 	struct search_hits hits = { NULL, 0 };
-	char *match = NULL, *groups = NULL, *msg = NULL, *suggestion = NULL;
+	char *match = NULL, *groups = NULL, *terms = NULL, *msg = NULL;
+	char *suggestion = NULL;
 	int filtered = o->tags.n || o->langs.n || o->section;
 	int status = 2;
+	size_t nwords = 0;
 
 	if (q->n == 0 && !filtered) {
 		fprintf(err, "kb: nothing to search for in '");
@@ -829,11 +935,11 @@ static int S_search(sqlite3 *db, struct S_query *q, const struct S_opts *o,
 		return 1;
 	}
 	if (q->n > 0)
-		match = S_match_expr(q, db, &groups);
-	if (S_run(db, match, groups, q, o, &hits, &msg) < 0)
+		match = S_match_expr(q, db, &groups, &terms, &nwords);
+	if (S_run(db, match, groups, terms, q, o, &hits, &msg) < 0)
 		goto done;
-	if (hits.n && q->nmeaning > 1 &&
-	    hits.items[0].score < SEARCH_COVER * (double)q->nmeaning)
+	if (hits.n && q->nmeaning > 0 && nwords > 1 &&
+	    hits.items[0].score < SEARCH_COVER * (double)nwords)
 		fprintf(err, "kb: no page has every word; showing pages with"
 			" the most of them\n");
 	S_print(out, &hits, o, index_path);
@@ -852,6 +958,7 @@ done:
 	free(msg);
 	free(match);
 	free(groups);
+	free(terms);
 	S_hits_release(&hits);
 	return status;
 }

@@ -9,7 +9,7 @@
  *
  * It holds, with the format number in table `meta`:
  *   - `docs`, an FTS5 table with tokenize='porter unicode61 remove_diacritics 2'
- *     over title, tags, summary, body and languages (section, url, path and
+ *     over title, tags, summary, body, languages and answers (section, url, path and
  *     a normalised title are stored but not indexed). unicode61 treats every
  *     character outside the Unicode letter/number classes as a separator,
  *     '_' included, so `pthread_mutex_lock` is indexed as the three tokens
@@ -25,6 +25,10 @@
  *   - `keys(key, doc)`, the names that make a page an exact match: its
  *     normalised title and "/" + the last part of its URL ("/gil.html"),
  *     so that ranking never reads whole pages from `docs`.
+ *   - `synonyms(phrase, grp)`, kb.lua's synonyms: each word or phrase as
+ *     its unicode61 tokens ("global interpreter lock") and the number of
+ *     its group; a query word or run of words that spells one also
+ *     matches the others of its group.
  * The database is built in a temporary file in the same directory and
  * renamed over the old one on search_index_close(), so a reader sees the old
  * index or the new one, never half of one. The same documents added in the
@@ -99,6 +103,7 @@ struct search_doc {
 	const char *body;       /* plain text, no markup */
 	const char *url;        /* relative to the site root: "topics/gil.html" */
 	const char *path;       /* source: "content/topics/gil.md" */
+	const char *answers;    /* the entry's answers:, one per line */
 };
 
 struct search_index;
@@ -120,6 +125,14 @@ int search_index_add(struct search_index *ix, const struct search_doc *doc);
  * by `kb search --json` as "verified_on". Copied; used by the next
  * search_index_add() only. */
 void search_index_set_verified(struct search_index *ix, const char *versions);
+
+/* Adds one group of synonyms (kb.lua's synonyms: words and phrases a
+ * query may use for one another). Each is stored as its tokens, as a query
+ * spells them ("No-GIL" -> "no gil"). group stays the caller's. Returns 0
+ * or -1, as search_index_add(). */
+struct strlist;
+int search_index_add_synonyms(struct search_index *ix,
+			       const struct strlist *group);
 
 /*
  * Commits, writes the vocabulary and renames the temporary file over

@@ -26,13 +26,15 @@ static const char S_schema[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
 	"INSERT INTO meta VALUES('format', '" SEARCH_FORMAT "');"
 	"CREATE VIRTUAL TABLE docs USING fts5(title, tags, summary, body,"
-	" languages, section UNINDEXED, url UNINDEXED, path UNINDEXED,"
+	" languages, answers, section UNINDEXED, url UNINDEXED, path UNINDEXED,"
 	" title_key UNINDEXED, verified UNINDEXED,"
 	" tokenize='porter unicode61 remove_diacritics 2');"
 	"CREATE TABLE vocab(term TEXT PRIMARY KEY, df INTEGER NOT NULL)"
 	" WITHOUT ROWID;"
 	"CREATE TABLE keys(key TEXT NOT NULL, doc INTEGER NOT NULL,"
 	" PRIMARY KEY(key, doc)) WITHOUT ROWID;"
+	"CREATE TABLE synonyms(phrase TEXT PRIMARY KEY, grp INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
 	/* FTS5 writes its in-memory index out as a new segment whenever it
 	 * passes 'hashsize' bytes (1 MB by default), then merges segments as
 	 * they pile up: with 8 MB, a 10,000-page site is flushed a few times
@@ -60,6 +62,7 @@ struct search_index {
 	sqlite3_stmt *words; /* inserts into temp.words */
 	struct search_tokenizer tok;
 	long ndocs;
+	long nsynonyms; /* groups written to `synonyms` */
 	char *path;     /* final name */
 	char *tmp_path; /* where the index is built */
 	char *error;    /* first error of search_index_add, or NULL */
@@ -81,7 +84,7 @@ struct search_index {
  */
 static const char S_words_schema[] =
 	"CREATE VIRTUAL TABLE temp.words USING fts5(title, tags, summary, body,"
-	" languages, content='', detail=none,"
+	" languages, answers, content='', detail=none,"
 	" tokenize='unicode61 remove_diacritics 2');"
 	"CREATE VIRTUAL TABLE temp.words_v USING fts5vocab(temp, words, row);";
 
@@ -150,12 +153,12 @@ int search_index_open(struct search_index **out, const char *db_path,
 		    SQLITE_OK ||
 	    sqlite3_prepare_v2(ix->db,
 			       "INSERT INTO temp.words(title, tags, summary,"
-			       " body, languages) VALUES(?,?,?,?,?)",
+			       " body, languages, answers) VALUES(?,?,?,?,?,?)",
 			       -1, &ix->words, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ix->db,
 			       "INSERT INTO docs(rowid, title, tags, summary,"
-			       " body, languages, section, url, path, title_key,"
-			       " verified) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+			       " body, languages, answers, section, url, path,"
+			       " title_key, verified) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
 			       -1, &ix->insert, NULL) != SQLITE_OK) {
 		*errmsg = S_db_error(ix->db, "cannot create search index",
 				     ix->tmp_path);
@@ -261,8 +264,8 @@ void search_index_set_verified(struct search_index *ix, const char *versions)
 int search_index_add(struct search_index *ix, const struct search_doc *doc)
 {
 	const char *cols[] = { doc->title, doc->tags, doc->summary, doc->body,
-			       doc->languages, doc->section, doc->url,
-			       doc->path };
+			       doc->languages, doc->answers, doc->section,
+			       doc->url, doc->path };
 	struct buf key = BUF_INIT;
 	int rc = SQLITE_OK;
 
@@ -276,20 +279,20 @@ int search_index_add(struct search_index *ix, const struct search_doc *doc)
 	sqlite3_reset(ix->insert);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(ix->insert, 1, ix->ndocs);
-	for (int i = 0; i < 8 && rc == SQLITE_OK; i++)
+	for (int i = 0; i < 9 && rc == SQLITE_OK; i++)
 		rc = S_bind_clean(ix->insert, i + 2, cols[i], &ix->scratch);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(ix->insert, 10, key.data, (int)key.len,
+		rc = sqlite3_bind_text(ix->insert, 11, key.data, (int)key.len,
 				       SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(ix->insert, 11, ix->verified ? ix->verified : "",
+		rc = sqlite3_bind_text(ix->insert, 12, ix->verified ? ix->verified : "",
 				       -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK && sqlite3_step(ix->insert) != SQLITE_DONE)
 		rc = SQLITE_ERROR;
-	/* The vocabulary's words: the indexed columns (the first five), as
+	/* The vocabulary's words: the indexed columns (the first six), as
 	 * bound above. */
 	sqlite3_reset(ix->words);
-	for (int i = 0; i < 5 && rc == SQLITE_OK; i++)
+	for (int i = 0; i < 6 && rc == SQLITE_OK; i++)
 		rc = S_bind_clean(ix->words, i + 1, cols[i], &ix->scratch);
 	if (rc == SQLITE_OK && sqlite3_step(ix->words) != SQLITE_DONE)
 		rc = SQLITE_ERROR;
@@ -344,6 +347,44 @@ static int S_write_keys(struct search_index *ix)
 done:
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int search_index_add_synonyms(struct search_index *ix,
+			       const struct strlist *group)
+{
+	sqlite3_stmt *st = NULL;
+	struct buf phrase = BUF_INIT;
+	int rc = SQLITE_OK;
+
+	if (ix->error)
+		return -1;
+	if (sqlite3_prepare_v2(ix->db,
+			       "INSERT OR IGNORE INTO synonyms VALUES(?, ?)", -1,
+			       &st, NULL) != SQLITE_OK)
+		rc = SQLITE_ERROR;
+	for (size_t i = 0; rc == SQLITE_OK && i < group->n; i++) {
+		const char *w = group->items[i];
+		buf_truncate(&phrase, 0);
+		search_tokenize(&ix->tok, w, strlen(w), FTS5_TOKENIZE_QUERY,
+				&phrase, search_token_join);
+		if (!phrase.len)
+			continue; /* no letter or digit: nothing to match */
+		sqlite3_reset(st);
+		if (sqlite3_bind_text(st, 1, phrase.data, (int)phrase.len,
+				      SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 2, ix->nsynonyms) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_DONE)
+			rc = SQLITE_ERROR;
+	}
+	ix->nsynonyms++;
+	sqlite3_finalize(st);
+	buf_release(&phrase);
+	if (rc != SQLITE_OK) {
+		ix->error = xasprintf("cannot index synonyms: %s",
+				      sqlite3_errmsg(ix->db));
+		return -1;
+	}
+	return 0;
 }
 
 /* Fills `vocab` from temp.words (see S_words_schema) and drops it. */

@@ -17,7 +17,7 @@
 struct buf;
 
 /* Bump when the schema changes; readers refuse other formats. */
-#define SEARCH_FORMAT "3"
+#define SEARCH_FORMAT "4"
 
 /* The tokenizer FTS5 itself uses (without the Porter stemmer), so that the
  * words kb cuts out of a query are exactly the index's tokens. */

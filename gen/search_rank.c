@@ -24,9 +24,10 @@
  * column's length against its average, weighted, summed over the columns,
  * and only then saturated, so a long body does not dilute a title or tag
  * match. Weights, in the column order of the docs table: title 10, tags 8,
- * summary 4, body 1, languages 2; the unindexed columns weigh nothing.
+ * summary 4, body 1, languages 2, answers 8; the unindexed columns weigh
+ * nothing.
  */
-static const double S_weights[] = { 10.0, 8.0, 4.0, 1.0, 2.0 };
+static const double S_weights[] = { 10.0, 8.0, 4.0, 1.0, 2.0, 8.0 };
 #define S_NWEIGHTS (sizeof(S_weights) / sizeof(S_weights[0]))
 #define S_K1 1.2
 #define S_B 0.75
@@ -40,8 +41,14 @@ struct S_rank_data {
 	double *tf;                   /* [nphrase], scratch */
 	int *group;                   /* [nphrase]: the query word of each
 				       * phrase, from kb_rank's GROUPS */
-	int ngroup;                   /* words; 0: no coverage term */
+	int ngroup;                   /* words */
 	char *seen;                   /* [ngroup], scratch */
+	int *term;                    /* [nphrase]: the term of each phrase,
+				       * from kb_rank's TERMS */
+	int nterm;
+	double *tidf;                 /* [nterm]: the lowest IDF of its
+				       * phrases */
+	double *ttf;                  /* [nterm], scratch */
 	double avglen[S_NWEIGHTS];
 };
 
@@ -54,7 +61,30 @@ static void S_rank_data_free(void *p)
 	free(d->tf);
 	free(d->group);
 	free(d->seen);
+	free(d->term);
+	free(d->tidf);
+	free(d->ttf);
 	free(d);
+}
+
+/* Reads one number per phrase from the space-separated list s ("0 1 1 2")
+ * into out[0..n), each below n; missing or malformed, phrase i gets i.
+ * Returns the largest number plus one. */
+static int S_read_map(const char *s, int *out, int n)
+{
+	int count = 0;
+	for (int i = 0; i < n; i++) {
+		char *end;
+		long g = s ? strtol(s, &end, 10) : -1;
+		if (!s || end == s || g < 0 || g >= n)
+			g = i, s = NULL;
+		else
+			s = end;
+		out[i] = (int)g;
+		if (g + 1 > count)
+			count = (int)g + 1;
+	}
+	return count;
 }
 
 static int S_count_row(const Fts5ExtensionApi *api, Fts5Context *fts,
@@ -67,7 +97,8 @@ static int S_count_row(const Fts5ExtensionApi *api, Fts5Context *fts,
 
 /* The query's S_rank_data, computed on the first row. */
 static int S_rank_data_get(const Fts5ExtensionApi *api, Fts5Context *fts,
-			   const char *groups, struct S_rank_data **out)
+			   const char *groups, const char *terms,
+			   struct S_rank_data **out)
 {
 	struct S_rank_data *d = api->xGetAuxdata(fts, 0);
 	sqlite3_int64 nrow = 0;
@@ -80,23 +111,16 @@ static int S_rank_data_get(const Fts5ExtensionApi *api, Fts5Context *fts,
 		return rc;
 	d = xcalloc(1, sizeof(*d));
 	d->nphrase = api->xPhraseCount(fts);
-	d->idf = xcalloc((size_t)d->nphrase + 1, sizeof(*d->idf));
-	d->tf = xcalloc((size_t)d->nphrase + 1, sizeof(*d->tf));
-	d->group = xcalloc((size_t)d->nphrase + 1, sizeof(*d->group));
-	/* GROUPS: one word number per phrase, separated by spaces ("0 1 1 2").
-	 * Missing or malformed: every phrase is its own word. */
-	for (int i = 0; i < d->nphrase; i++) {
-		char *end;
-		long g = groups ? strtol(groups, &end, 10) : -1;
-		if (!groups || end == groups || g < 0 || g >= d->nphrase)
-			g = i, groups = NULL;
-		else
-			groups = end;
-		d->group[i] = (int)g;
-		if (g + 1 > d->ngroup)
-			d->ngroup = (int)g + 1;
-	}
+	size_t n = (size_t)d->nphrase + 1;
+	d->idf = xcalloc(n, sizeof(*d->idf));
+	d->tf = xcalloc(n, sizeof(*d->tf));
+	d->group = xcalloc(n, sizeof(*d->group));
+	d->term = xcalloc(n, sizeof(*d->term));
+	d->ngroup = S_read_map(groups, d->group, d->nphrase);
+	d->nterm = S_read_map(terms, d->term, d->nphrase);
 	d->seen = xcalloc((size_t)d->ngroup + 1, 1);
+	d->tidf = xcalloc((size_t)d->nterm + 1, sizeof(*d->tidf));
+	d->ttf = xcalloc((size_t)d->nterm + 1, sizeof(*d->ttf));
 	for (size_t c = 0; rc == SQLITE_OK && c < S_NWEIGHTS; c++) {
 		sqlite3_int64 total = 0;
 		rc = api->xColumnTotalSize(fts, (int)c, &total);
@@ -104,12 +128,15 @@ static int S_rank_data_get(const Fts5ExtensionApi *api, Fts5Context *fts,
 						     : 1.0;
 	}
 	for (int i = 0; rc == SQLITE_OK && i < d->nphrase; i++) {
-		sqlite3_int64 n = 0;
-		rc = api->xQueryPhrase(fts, i, &n, S_count_row);
+		sqlite3_int64 k = 0;
+		rc = api->xQueryPhrase(fts, i, &k, S_count_row);
 		/* BM25's IDF, kept positive as FTS5's bm25() does. */
-		d->idf[i] = log(((double)nrow - n + 0.5) / ((double)n + 0.5));
+		d->idf[i] = log(((double)nrow - k + 0.5) / ((double)k + 0.5));
 		if (d->idf[i] <= 0.0)
 			d->idf[i] = 1e-6;
+		int t = d->term[i];
+		if (d->tidf[t] == 0.0 || d->idf[i] < d->tidf[t])
+			d->tidf[t] = d->idf[i];
 	}
 	if (rc == SQLITE_OK)
 		rc = api->xSetAuxdata(fts, d, S_rank_data_free);
@@ -119,10 +146,15 @@ static int S_rank_data_get(const Fts5ExtensionApi *api, Fts5Context *fts,
 	return rc;
 }
 
-/* kb_rank(docs [, GROUPS]): minus the score of the current row, so that
- * better pages sort first in ascending order, as with bm25(). The score is
- * SEARCH_COVER times the number of query words the row matches (GROUPS
- * maps phrases to words, see S_rank_data) plus its BM25F score. */
+/* kb_rank(docs [, GROUPS [, TERMS]]): minus the score of the current row,
+ * so that better pages sort first in ascending order, as with bm25(). The
+ * score is SEARCH_COVER times the number of query words the row matches
+ * (GROUPS maps phrases to words) plus its BM25F score over the query's
+ * terms (TERMS maps phrases to terms). The phrases of one term, a group of
+ * kb.lua's synonyms, count as one word would (as Lucene's SynonymQuery
+ * does): their weighted frequencies are summed and saturated once, with
+ * the lowest of their IDFs, so that a word with several synonyms weighs no
+ * more than a word with none. */
 static void S_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
 		   sqlite3_context *ctx, int nval, sqlite3_value **val)
 {
@@ -132,7 +164,9 @@ static void S_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
 
 	const char *groups = nval > 0 ? (const char *)sqlite3_value_text(val[0])
 				      : NULL;
-	if ((rc = S_rank_data_get(api, fts, groups, &d)) != SQLITE_OK ||
+	const char *terms = nval > 1 ? (const char *)sqlite3_value_text(val[1])
+				     : NULL;
+	if ((rc = S_rank_data_get(api, fts, groups, terms, &d)) != SQLITE_OK ||
 	    (rc = api->xInstCount(fts, &ninst)) != SQLITE_OK)
 		goto fail;
 	for (size_t c = 0; c < S_NWEIGHTS; c++) {
@@ -151,15 +185,18 @@ static void S_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
 			d->tf[phrase] += S_weights[col] / norm[col];
 	}
 	memset(d->seen, 0, (size_t)d->ngroup);
+	memset(d->ttf, 0, (size_t)d->nterm * sizeof(*d->ttf));
 	int covered = 0;
 	for (int i = 0; i < d->nphrase; i++) {
-		score += d->idf[i] * d->tf[i] * (S_K1 + 1.0) /
-			 (S_K1 + d->tf[i]);
+		d->ttf[d->term[i]] += d->tf[i];
 		if (d->tf[i] > 0.0 && !d->seen[d->group[i]]) {
 			d->seen[d->group[i]] = 1;
 			covered++;
 		}
 	}
+	for (int t = 0; t < d->nterm; t++)
+		score += d->tidf[t] * d->ttf[t] * (S_K1 + 1.0) /
+			 (S_K1 + d->ttf[t]);
 	score += SEARCH_COVER * covered;
 	sqlite3_result_double(ctx, -score);
 	return;

@@ -39,6 +39,7 @@ static const char entry_tpl[] = KEYS
 	"id={{ e.id }} title={{ e.title }} summary={{ e.summary }} section={{ e.section }}/{{ e.section_title }}\n"
 	"url={{ e.url }} path={{ e.path }} source_url={{ e.source_url }} nsnippets={{ e.nsnippets }} #snippets={{ #e.snippets }}\n"
 	"languages={{ table.concat(e.languages, ' ') }}\n"
+	"answers={{ table.concat(e.answers, ';') }} search_terms={{ e.search_terms }}\n"
 	"tags={% for _, t in ipairs(e.tags) do %}{{ t.name }}:{{ t.url }} {% end %}{{ '' }}\n"
 	"fields: {{ keys(e.fields) }}{% if e.fields.authors then %} authors={{ table.concat(e.fields.authors, ';') }}{% end %}{{ '' }}\n"
 	"see_also={% for _, s in ipairs(e.see_also) do %}{{ s.id }} {% end %}{{ '' }}"
@@ -75,10 +76,14 @@ static int setup(void **state)
 		return -1;
 	S_write("kb.lua", "title = \"T & co\"\ndescription = \"D\"\n"
 		"base_url = \"https://kb.example.org/\"\n"
-		"source_url = \"https://src.example.org/{path}\"\n");
+		"source_url = \"https://src.example.org/{path}\"\n"
+		"synonyms = { { \"gil\", \"global interpreter lock\" },\n"
+		"  { \"hang\", \"freeze\", \"stuck\" }, { \"locks\", \"mutexes\" },\n"
+		"  { \"rust\", \"ferris\" } }\n");
 	S_write("content/topics/alpha.md",
 		"---\ntitle: Alpha\nsummary: First <one>.\ntags: [locks, gil]\n"
-		"languages: [python, c]\nsee_also: [beta]\n---\n\n"
+		"languages: [python, c]\nsee_also: [beta]\n"
+		"answers: [\"why does my program freeze\", \"is the GIL <a lock>\"]\n---\n\n"
 		"## One\n\nSee [beta](beta.md).\n\n## Two\n\n### Three\n");
 	S_write("content/topics/beta.md",
 		"---\ntitle: Beta\nsummary: Second.\ntags: [gil]\n---\n\nPlain.\n");
@@ -157,12 +162,14 @@ static void test_render_entry_page(void **state)
 		 "<h2 id=\"two\">\nTwo\n</h2>\n"
 		 "<h3 id=\"three\">\nThree\n</h3>\n\n"
 		 "toc 2 One #one\ntoc 2 Two #two\ntoc 3 Three #three\n"
-		 "entry: backlinks,fields,id,languages,next,nsnippets,path,section,section_title,"
+		 "entry: answers,backlinks,fields,id,languages,next,nsnippets,path,search_terms,section,section_title,"
 		 "see_also,snippets,source_url,summary,tags,title,url\n"
 		 "id=alpha title=Alpha summary=First &lt;one&gt;. section=topics/Topics\n"
 		 "url=topics/alpha.html path=content/topics/alpha.md "
 		 "source_url=https://src.example.org/content/topics/alpha.md nsnippets=0 #snippets=0\n"
 		 "languages=python c\n"
+		 "answers=why does my program freeze;is the GIL &lt;a lock&gt; "
+		 "search_terms=global interpreter lock hang stuck mutexes\n"
 		 "tags=locks:tags/locks.html gil:tags/gil.html \n"
 		 "fields: \n"
 		 "see_also=beta backlinks=prev= next=beta history=nil\n");
@@ -172,10 +179,14 @@ static void test_render_entry_page(void **state)
 	assert_int_equal(read_file("out/topics/beta.html", &got, &len), 0);
 	assert_non_null(strstr(got, "see_also=backlinks=alpha prev=alpha next= history=nil\n"));
 	assert_non_null(strstr(got, "tags=gil:tags/gil.html \n"));
+	/* no answers; its tag gil brings in the other words of its group */
+	assert_non_null(strstr(got, "answers= search_terms=global interpreter lock\n"));
 	free(got);
 	/* a resource's own keys, lists as lists */
 	assert_int_equal(read_file("out/resources/book.html", &got, &len), 0);
 	assert_non_null(strstr(got, "fields: authors,format,level,status,url,year authors=Ann;Bob\n"));
+	/* nothing it says has a synonym ("ferris" is not "Bob"): no terms */
+	assert_non_null(strstr(got, "answers= search_terms=\n"));
 	free(got);
 }
 

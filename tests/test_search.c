@@ -37,33 +37,33 @@ static const struct search_doc docs[] = {
 	  "CPython protects its internals with one lock, the GIL. Only the "
 	  "thread holding the GIL runs bytecode. The GIL is released around "
 	  "blocking I/O, so threads still help with network code.",
-	  "topics/gil.html", "content/topics/gil.md" },
+	  "topics/gil.html", "content/topics/gil.md", NULL },
 	{ "multiprocessing: processes instead of threads",
 	  "Run CPU-bound Python code in parallel in worker processes.",
 	  "python processes", "python", "topics",
 	  "Each worker process has its own interpreter, so CPU-bound work "
 	  "scales across cores. Arguments travel by pickle; a Pool maps a "
 	  "function over inputs.",
-	  "topics/multiprocessing.html", "content/topics/multiprocessing.md" },
+	  "topics/multiprocessing.html", "content/topics/multiprocessing.md", NULL },
 	{ "Locking with POSIX threads",
 	  "Protect shared data in C with a lock around the critical section.",
 	  "c locks threads", "c", "examples",
 	  "Call pthread_mutex_lock() before touching the counter and "
 	  "pthread_mutex_unlock() after; every thread takes the same lock.",
-	  "examples/posix-lock.html", "content/examples/posix-lock.md" },
+	  "examples/posix-lock.html", "content/examples/posix-lock.md", NULL },
 	{ "asyncio",
 	  "Cooperative multitasking in one thread with an event loop.",
 	  "python async", "python", "topics",
 	  "A coroutine gives up control at each await; the event loop runs "
 	  "another one. Blocking calls stall every task.",
-	  "topics/asyncio.html", "content/topics/asyncio.md" },
+	  "topics/asyncio.html", "content/topics/asyncio.md", NULL },
 	{ "Thread-safe queues",
 	  "queue.Queue hands work between producer and consumer threads.",
 	  "python queues threads", "python", "topics",
 	  "The queue module is the simplest correct way to do multithreading "
 	  "in Python: producers put, consumers get, and the queue does the "
 	  "locking.",
-	  "topics/queues.html", "content/topics/queues.md" },
+	  "topics/queues.html", "content/topics/queues.md", NULL },
 	{ "Free-threaded Python",
 	  "CPython 3.13 can be built without the GIL (PEP 703).",
 	  "python gil cpython", "python", "topics",
@@ -71,38 +71,38 @@ static const struct search_doc docs[] = {
 	  "multithreading finally scales for CPU-bound code. Extension modules "
 	  "must declare support.",
 	  "topics/free-threaded-python.html",
-	  "content/topics/free-threaded-python.md" },
+	  "content/topics/free-threaded-python.md", NULL },
 	{ "Go channels",
 	  "Goroutines communicate by sending values over channels.",
 	  "go channels", "go", "languages",
 	  "Do not communicate by sharing memory; share memory by "
 	  "communicating. An unbuffered channel synchronises sender and "
 	  "receiver.",
-	  "languages/go.html", "content/languages/go.md" },
+	  "languages/go.html", "content/languages/go.md", NULL },
 	{ "Send and Sync in Rust",
 	  "How Rust's type system rules out data races at compile time.",
 	  "rust memory-model", "rust", "languages",
 	  "A type is Send when it can move to another thread and Sync when "
 	  "references to it can be shared; Arc<Mutex<T>> is both.",
-	  "languages/rust.html", "content/languages/rust.md" },
+	  "languages/rust.html", "content/languages/rust.md", NULL },
 	{ "asyncio in depth: Python Concurrency with asyncio",
 	  "A book on asyncio, asyncio streams and asyncio tasks.",
 	  "python books async asyncio", "python", "resources",
 	  "asyncio asyncio asyncio: the event loop, asyncio tasks, asyncio "
 	  "queues and asyncio synchronisation, chapter by chapter.",
-	  "resources/asyncio-book.html", "content/resources/asyncio-book.md" },
+	  "resources/asyncio-book.html", "content/resources/asyncio-book.md", NULL },
 	{ "Caf\xe9 \x01 bytes",
 	  "A summary with invalid UTF-8 \xff\xfe and a \"quote\" and a "
 	  "back\\slash and a tab\there.",
 	  "testing", "c", "examples",
 	  "Zebrafish appear only here, next to \x80 a stray byte.",
-	  "examples/odd.html", "content/examples/odd.md" },
+	  "examples/odd.html", "content/examples/odd.md", NULL },
 	{ "Java's synchronized",
 	  "Intrinsic locks, wait/notify and java.util.concurrent.",
 	  "java locks", "java", "languages",
 	  "synchronized methods take the object's monitor; prefer a "
 	  "ReentrantLock or an ExecutorService from java.util.concurrent.",
-	  "languages/java.html", "content/languages/java.md" },
+	  "languages/java.html", "content/languages/java.md", NULL },
 };
 #define NDOCS (sizeof(docs) / sizeof(docs[0]))
 
@@ -506,6 +506,125 @@ static void test_search_question_words(void **state)
 	free(out), free(err);
 }
 
+/* Writes an index of docs[0..n) and the synonym groups (each a
+ * NULL-terminated list) to dir/name; returns its path (caller frees). */
+static char *build_custom(const char *dir, const char *name,
+			  const struct search_doc *d, size_t n,
+			  const char *const *const *groups)
+{
+	char *path = path_join(dir, name), *err = NULL;
+	struct search_index *ix;
+	assert_int_equal(search_index_open(&ix, path, &err), 0);
+	for (size_t g = 0; groups && groups[g]; g++) {
+		struct strlist l = STRLIST_INIT;
+		for (size_t k = 0; groups[g][k]; k++)
+			strlist_push(&l, groups[g][k]);
+		assert_int_equal(search_index_add_synonyms(ix, &l), 0);
+		strlist_release(&l);
+	}
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(search_index_add(ix, &d[i]), 0);
+	assert_int_equal(search_index_close(ix, &err), 0);
+	return path;
+}
+
+/* An entry's answers: are searched, above the body: a question worded as
+ * learners word it finds the page that says it answers it, even when no
+ * page's text uses those words, and ahead of a page whose body does. */
+static void test_search_answers(void **state)
+{
+	struct fixture *f = *state;
+	const struct search_doc d[] = {
+		{ "Deadlock", "Two threads wait for each other forever.",
+		  "locks", "python", "topics",
+		  "Take locks in one global order.", "topics/deadlock.html",
+		  "content/topics/deadlock.md",
+		  "why does my program freeze\nwhy is my program stuck" },
+		{ "Blocking I/O", "Reads that wait.", "io", "python", "topics",
+		  "A program that reads a socket can freeze for a while; the "
+		  "call blocks until data comes.", "topics/io.html",
+		  "content/topics/io.md", NULL },
+		{ "Queues", "Hand work between threads.", "queues", "python",
+		  "topics", "put and get.", "topics/queues.html",
+		  "content/topics/queues.md", NULL },
+	};
+	char *path = build_custom(f->dir, "answers.sqlite", d, 3, NULL);
+	char *out, *err;
+	assert_int_equal(run(path, &out, &err, "why", "is", "my", "program",
+			     "stuck", NULL), 0);
+	assert_int_equal(find(out, "Deadlock"), 0);
+	assert_int_equal(find(out, "Queues"), -1);
+	free(out), free(err);
+	assert_int_equal(run(path, &out, &err, "program", "freeze", NULL), 0);
+	long dl = find(out, "Deadlock"), io = find(out, "Blocking I/O");
+	assert_true(dl == 0 && io > dl);
+	free(out), free(err);
+	/* --json shows the hit like any other */
+	assert_int_equal(run(path, &out, &err, "--json", "stuck", NULL), 0);
+	assert_true(json_valid(out));
+	assert_true(find(out, "\"url\":\"topics/deadlock.html\"") >= 0 ||
+		    find(out, "\"url\": \"topics/deadlock.html\"") >= 0);
+	free(out), free(err);
+	free(path);
+}
+
+/* kb.lua's synonyms: a word or run of words that spells one phrase of a
+ * group matches pages that use another, counts as one word of the query,
+ * and may begin with a question word; without the group the same query
+ * does not find the page. */
+static void test_search_synonyms(void **state)
+{
+	struct fixture *f = *state;
+	const struct search_doc d[] = {
+		{ "The GIL", "One thread runs bytecode at a time.", "gil",
+		  "python", "topics", "The GIL is a lock.", "topics/gil.html",
+		  "content/topics/gil.md", NULL },
+		{ "Free-threaded Python", "CPython built with threads in parallel.",
+		  "python", "python", "topics", "python3.14t runs threads in "
+		  "parallel.", "topics/free-threaded.html",
+		  "content/topics/free-threaded.md", NULL },
+		{ "Interpreter internals", "Globals, the lock table.", "cpython",
+		  "python", "topics", "A global table; the interpreter takes a "
+		  "lock on it. Global interpreter state.", "topics/internals.html",
+		  "content/topics/internals.md", NULL },
+	};
+	static const char *const gil[] = { "GIL", "global interpreter lock", NULL };
+	static const char *const ft[] = { "free-threaded", "nogil", "no-GIL", NULL };
+	static const char *const par[] = { "parallel", "at the same time", NULL };
+	static const char *const *const groups[] = { gil, ft, par, NULL };
+	char *with = build_custom(f->dir, "syn.sqlite", d, 3, groups);
+	char *without = build_custom(f->dir, "nosyn.sqlite", d, 3, NULL);
+	char *out, *err;
+
+	assert_int_equal(run(without, &out, &err, "nogil", NULL), 1);
+	free(out), free(err);
+	assert_int_equal(run(with, &out, &err, "nogil", NULL), 0);
+	assert_int_equal(find(out, "Free-threaded Python"), 0);
+	free(out), free(err);
+	assert_int_equal(run(with, &out, &err, "No-GIL", NULL), 0);
+	assert_int_equal(find(out, "Free-threaded Python"), 0);
+	free(out), free(err);
+	/* the phrase finds the page that only says GIL, first, and the page
+	 * with the three words apart does not count as the phrase */
+	assert_int_equal(run(with, &out, &err, "global", "interpreter", "lock",
+			     NULL), 0);
+	assert_int_equal(find(out, "The GIL"), 0);
+	assert_int_equal(find(out, "Interpreter internals"), -1);
+	free(out), free(err);
+	assert_int_equal(run(without, &out, &err, "global", "interpreter",
+			     "lock", NULL), 0);
+	assert_int_equal(find(out, "Interpreter internals"), 0);
+	free(out), free(err);
+	/* "at the same time" begins with a question word */
+	assert_int_equal(run(with, &out, &err, "run", "threads", "at", "the",
+			     "same", "time", NULL), 0);
+	assert_int_equal(find(out, "Free-threaded Python"), 0);
+	assert_int_equal(find(err, "most of them"), -1);
+	free(out), free(err);
+	remove(with), remove(without);
+	free(with), free(without);
+}
+
 static void test_search_did_you_mean(void **state)
 {
 	struct fixture *f = *state;
@@ -770,7 +889,7 @@ static const struct search_doc tricky = {
 	"ccccccccccccccccccccccccccccccccccccccccccccccccc "
 	"ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddé"
 	"dd ÀB12cd_Ünïcödé-Mixed RUNNING Running",
-	"topics/tricky.html", "content/topics/tricky.md",
+	"topics/tricky.html", "content/topics/tricky.md", NULL,
 };
 
 /* A body of words of 1 to 20 bytes, in mixed case, with digits, after
@@ -820,7 +939,7 @@ static void test_search_index_tokens_match_fts5(void **state)
 	struct search_doc boundary = {
 		"Word boundaries", "Words at every offset", "boundary", "c",
 		"topics", body, "topics/boundary.html",
-		"content/topics/boundary.md",
+		"content/topics/boundary.md", NULL,
 	};
 	struct search_index *ix;
 	sqlite3 *db = NULL;
@@ -921,10 +1040,10 @@ static void test_search_index_stored_text_and_keys(void **state)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	struct search_doc a = { "Zeta: the Last", "", "", "", "topics", "",
-				"topics/zeta.html", "content/topics/zeta.md" };
+				"topics/zeta.html", "content/topics/zeta.md", NULL };
 	struct search_doc b = { "Alpha", "", "", "", "", "text", "alpha\x01.html",
-				"content/alpha.md" };
-	struct search_doc c = { "", "", "", "", "", raw, "", "c.md" };
+				"content/alpha.md", NULL };
+	struct search_doc c = { "", "", "", "", "", raw, "", "c.md", NULL };
 	int n = 0;
 
 	assert_int_equal(search_index_open(&ix, path, &err), 0);
@@ -1033,6 +1152,8 @@ int main(void)
 		cmocka_unit_test(test_search_human_output_is_utf8),
 		cmocka_unit_test(test_search_any_word_fallback),
 		cmocka_unit_test(test_search_question_words),
+		cmocka_unit_test(test_search_answers),
+		cmocka_unit_test(test_search_synonyms),
 		cmocka_unit_test(test_search_did_you_mean),
 		cmocka_unit_test(test_search_odd_queries),
 		cmocka_unit_test(test_search_long_query),
