@@ -60,4 +60,9 @@ synonyms = {
   { "javascript", "js" },
   { "node.js", "nodejs" },
   { "subinterpreter", "sub-interpreter" },
+  { "avoid", "prevent" },
+  { "hang", "freeze", "stuck" },
+  { "stop", "kill", "terminate" },
+  { "return value", "result" },
+  { "speed up", "speedup", "faster" },
 }

@@ -281,21 +281,26 @@ static const char *S_alias(const char *p, size_t len)
  * ("avoid deadlocks"). They are left out of the match, not required; a
  * query made only of them ("what is", "how do i") searches them as
  * usual. The list is short on purpose: English function words, the
- * question words and auxiliaries learners put in front of a question, and
- * nothing that names a concept ("not", "all", "between", "safe" and
- * "python" stay meaningful; IDF already weighs common words down). A word
+ * question words and auxiliaries learners put in front of a question, a
+ * few fillers of a spoken question ("actually", "really", "just",
+ * "please", "need", "want"), and nothing that names a concept ("not",
+ * "all", "between", "safe" and "python" stay meaningful; IDF already
+ * weighs common words down). A word
  * is compared lowercased, with an apostrophe and what follows it dropped
  * ("what's" -> "what", "don't" -> "don"). Sorted, for bsearch().
  */
 static const char *const S_stopwords[] = {
-	"a", "about", "am", "an", "and", "any", "are", "as", "at", "be",
-	"been", "being", "by", "can", "could", "did", "do", "does", "doesn",
-	"don", "for", "from", "get", "had", "has", "have", "how", "i", "if",
-	"in", "into", "is", "isn", "it", "its", "me", "might", "my", "of",
-	"on", "or", "our", "should", "so", "some", "than", "that", "the",
-	"their", "them", "then", "there", "these", "they", "this", "those",
-	"to", "us", "was", "way", "we", "were", "what", "when", "where",
-	"which", "who", "why", "will", "with", "would", "you", "your",
+	"a", "about", "actually", "also", "am", "an", "and", "any",
+	"anything", "are", "as", "at", "be", "been", "being", "by", "can",
+	"could", "did", "do", "does", "doesn", "don", "else", "even", "ever",
+	"exactly", "for", "from", "get", "had", "has", "have", "how", "i",
+	"if", "in", "into", "is", "isn", "it", "its", "just", "me", "might",
+	"my", "need", "of", "on", "or", "our", "please", "possible",
+	"really", "should", "so", "some", "something", "still", "than",
+	"that", "the", "their", "them", "then", "there", "these", "they",
+	"this", "those", "to", "us", "want", "was", "way", "we", "were",
+	"what", "when", "where", "which", "who", "why", "will", "with",
+	"would", "you", "your",
 };
 
 static int S_strcmp_p(const void *a, const void *b)

@@ -9,8 +9,9 @@
  *
  * It holds, with the format number in table `meta`:
  *   - `docs`, an FTS5 table with tokenize='porter unicode61 remove_diacritics 2'
- *     over title, tags, summary, body, languages and answers (section, url, path and
- *     a normalised title are stored but not indexed). unicode61 treats every
+ *     over title, tags, summary, body, languages and answers (the entry's
+ *     `answers:`, one per line; section, url, path and a normalised title
+ *     are stored but not indexed). unicode61 treats every
  *     character outside the Unicode letter/number classes as a separator,
  *     '_' included, so `pthread_mutex_lock` is indexed as the three tokens
  *     "pthread mutex lock" and the query `mutex` finds it; no split form of
@@ -57,7 +58,12 @@
  * "csharp", `.net` "net" or "dotnet". Question words ("how", "do", "i",
  * "what", "is", "the", "my", "why", ...: S_stopwords in search.c) are left
  * out, so that a question is searched by the words that carry its meaning;
- * a query of only such words searches them all. Any remaining word may
+ * a query of only such words searches them all. A word, or a run of up to
+ * four words, that spells a phrase of kb.lua's synonyms (table `synonyms`)
+ * matches any phrase of its group and counts as one word: "global
+ * interpreter lock" also finds "GIL", "nogil" finds "free-threaded"; such
+ * a run may begin with a question word ("at the same time"). Any remaining
+ * word may
  * match (OR), and pages are ranked by how many of the words they match
  * first (see Ranking); kb notes it when no page has every word. The last
  * word, when it has three or more letters and is not a word of the index
@@ -72,8 +78,10 @@
  * then the number of the query's words a page matches, so a page with
  * more of them ranks above one with fewer; then BM25F (kb_rank(), IDF, so
  * rare words count more, per-column length normalisation, k1 1.2, b 0.75)
- * with column weights title 10, tags 8, summary 4, languages 2, body 1, so
- * that a long body does not dilute a title or tag match; then index order.
+ * with column weights title 10, tags 8, answers 8, summary 4, languages 2,
+ * body 1, so that a long body does not dilute a title or tag match, and
+ * the phrases of one group of synonyms counted as one term; then index
+ * order.
  *
  * Empty query: a QUERY with no searchable word (e.g. "", "*") lists every
  * page that passes the filters (--tag/--lang/--section), ordered by title;

@@ -130,8 +130,13 @@ static int S_rank_data_get(const Fts5ExtensionApi *api, Fts5Context *fts,
 	for (int i = 0; rc == SQLITE_OK && i < d->nphrase; i++) {
 		sqlite3_int64 k = 0;
 		rc = api->xQueryPhrase(fts, i, &k, S_count_row);
-		/* BM25's IDF, kept positive as FTS5's bm25() does. */
-		d->idf[i] = log(((double)nrow - k + 0.5) / ((double)k + 0.5));
+		/* BM25's IDF in Lucene's form, log(1 + (N - n + 0.5) / (n +
+		 * 0.5)): always positive, so a word most pages contain
+		 * ("python", "threads") still counts a little where a page has
+		 * it in its title or answers. The classic form is zero or
+		 * negative for such words, which left nothing but the one rare
+		 * word of a question to rank the pages that match all of it. */
+		d->idf[i] = log(1.0 + ((double)nrow - k + 0.5) / ((double)k + 0.5));
 		if (d->idf[i] <= 0.0)
 			d->idf[i] = 1e-6;
 		int t = d->term[i];
