@@ -461,6 +461,10 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 		rc = search_index_close(ix, &err);
 	else
 		search_index_discard(ix);
+	if (rc == 0 && search_write_words(dir) < 0) {
+		err = xasprintf("%s: %s", SEARCH_WORDS_NAME, strerror(errno));
+		rc = -1;
+	}
 	if (rc < 0)
 		diag_add(d, DIAG_ERROR, path, 0, 0, "cannot write the search index: %s",
 			 err ? err : "unknown error");

@@ -328,6 +328,20 @@ static int S_is_stopword(const char *p, size_t len)
 			    sizeof(S_stopwords[0]), S_strcmp_p) != NULL;
 }
 
+int search_write_words(const char *dir)
+{
+	struct buf b = BUF_INIT;
+	char *path = path_join(dir, SEARCH_WORDS_NAME);
+	buf_puts(&b, "{\"question_words\": [");
+	for (size_t i = 0; i < sizeof(S_stopwords) / sizeof(S_stopwords[0]); i++)
+		buf_printf(&b, "%s\"%s\"", i ? ", " : "", S_stopwords[i]);
+	buf_puts(&b, "]}\n");
+	int rc = write_file_replace(path, b.data, b.len);
+	buf_release(&b);
+	free(path);
+	return rc;
+}
+
 struct S_split_ctx {
 	struct strlist *toks;
 	size_t *budget;

@@ -94,6 +94,8 @@
 #include <stdio.h>
 
 #define SEARCH_INDEX_NAME "kb-search.sqlite"
+/* The question words, for the site's search box (templates/static/kb.js). */
+#define SEARCH_WORDS_NAME "kb-search-words.json"
 #ifndef KB_SHARE_DIR
 #define KB_SHARE_DIR "/usr/local/share/kb"
 #endif
@@ -148,6 +150,11 @@ int search_index_add_synonyms(struct search_index *ix,
  * (caller frees) and db_path left as it was.
  */
 int search_index_close(struct search_index *ix, char **errmsg);
+
+/* Writes dir/SEARCH_WORDS_NAME, {"question_words": [...]}: the words
+ * `kb search` leaves out of a question (see Queries), so that the site's
+ * search box leaves out the same ones. Returns 0, or -1 with errno set. */
+int search_write_words(const char *dir);
 
 /* Frees ix and deletes its temporary file without touching db_path, for a
  * build that failed. NULL is allowed. */

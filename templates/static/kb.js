@@ -129,21 +129,44 @@
       return;
     }
 
-    var pagefind = null, loading = null, seq = 0;
+    var pagefind = null, loading = null, seq = 0, questionWords = {};
+    /* kb-search-words.json: the words kb search leaves out of a question
+     * ("how", "do", "i" ...). Pagefind wants every word it knows on a
+     * page, so "how do i avoid deadlocks" would find only pages that say
+     * "how" and "do"; the box searches "avoid deadlocks", as kb search
+     * does. Without the file, questions are searched as typed. */
+    function loadWords() {
+      return fetch(new URL('kb-search-words.json', rootUrl).href).then(function (r) {
+        return r.ok ? r.json() : { question_words: [] };
+      }).then(function (j) {
+        (j.question_words || []).forEach(function (w) { questionWords[w] = true; });
+      }).catch(function () {});
+    }
     function load() {
       if (!loading) {
-        loading = import(new URL('pagefind/pagefind.js', rootUrl).href).then(function (pf) {
+        loading = Promise.all([loadWords(), import(new URL('pagefind/pagefind.js', rootUrl).href).then(function (pf) {
           pagefind = pf;
           return pf.options({ baseUrl: rootUrl.pathname }).then(function () {
             if (pf.init) return pf.init();
           });
-        });
+        })]);
       }
       return loading;
+    }
+    /* The query for Pagefind: q without its question words (compared as
+     * kb search does: lowercased, from an apostrophe on dropped, letters
+     * and digits only), or q itself when it has nothing else. */
+    function meaningful(q) {
+      var words = q.split(/\s+/).filter(Boolean), kept = words.filter(function (w) {
+        var k = w.toLowerCase().split("'")[0].split('\u2019')[0].replace(/[^a-z0-9]/g, '');
+        return !(k && questionWords[k]);
+      });
+      return kept.length ? kept.join(' ') : q;
     }
 
     function render(q, results, total) {
       list.textContent = '';
+      list.setAttribute('data-query', q); /* what the list shows, for tests */
       if (!q) { status.textContent = ''; close(); return; }
       status.textContent = total === 0 ? 'No results for “' + q + '”. From a terminal, kb search suggests close matches.'
         : total + ' result' + (total === 1 ? '' : 's') + (total > results.length ? ', showing ' + results.length : '');
@@ -163,12 +186,44 @@
       open();
     }
 
+    /* Searches q as kb search does: any of its meaningful words may
+     * match, and pages with more of them come first, then by Pagefind's
+     * score. One Pagefind search per word: Pagefind itself wants all of
+     * them, so a question with one word the right page lacks would miss
+     * it. */
+    function search(q) {
+      var words = meaningful(q).split(' ');
+      if (words.length < 2) return pagefind.search(words[0]);
+      var searches = [pagefind.search(words.join(' '))].concat(words.map(function (w) { return pagefind.search(w); }));
+      return Promise.all(searches).then(function (all) {
+        /* pages with every word: in the order Pagefind gives them */
+        var whole = all.shift(), by = {}, pages = [];
+        (whole ? whole.results : []).forEach(function (r, i) {
+          pages.push(by[r.id] = { result: r, words: words.length + 1, score: -i });
+        });
+        all.forEach(function (s) {
+          (s ? s.results : []).forEach(function (r) {
+            var p = by[r.id];
+            if (!p) pages.push(p = by[r.id] = { result: r, words: 0, score: 0 });
+            if (p.words > words.length) return;
+            p.words++;
+            p.score += r.score;
+          });
+        });
+        pages.sort(function (a, b) { return b.words - a.words || b.score - a.score; });
+        return { results: pages.map(function (p) { return p.result; }) };
+      });
+    }
+
+    var timer = null;
     function run() {
       var q = input.value.trim();
       var mine = ++seq;
+      clearTimeout(timer);
       if (!q) { render('', [], 0); return; }
-      load().then(function () {
-        return pagefind.debouncedSearch(q, {}, 150);
+      /* wait for a pause in typing, as Pagefind's debouncedSearch does */
+      timer = setTimeout(function () { load().then(function () {
+        return mine === seq ? search(q) : null;
       }).then(function (search) {
         if (!search || mine !== seq) return null; /* superseded */
         return Promise.all(search.results.slice(0, 8).map(function (r) { return r.data(); }))
@@ -178,7 +233,7 @@
         status.innerHTML = 'Search is not available here (the index is missing). ' +
           'From a terminal: <code>kb search WORDS</code>.';
         open();
-      });
+      }); }, 150);
     }
 
     input.addEventListener('focus', function () { load().catch(function () {}); if (list.firstChild) open(); });
