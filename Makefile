@@ -94,12 +94,23 @@ regen-golden: kb
 browser: kb deps-npm
 	@tests/browser/run
 
-# Ranking quality of `kb search` on the real content (MRR@10, recall@3).
-search-quality: kb
-	./kb build --out build/quality-site --force
-	@tests/search-quality build/quality-site/kb-search.sqlite
-	@tests/search-quality build/quality-site/kb-search.sqlite \
-	    --queries tests/search-questions.tsv --min-mrr 0.47 --min-recall 0.50
+# Ranking quality on the real content (MRR, recall@3) of `kb search` and
+# of the site's search box (Pagefind, in Chromium), on the keyword set,
+# the question set and the held-out question set. The floors sit about
+# 0.03 below what each reached when it was set: raise them as ranking
+# improves. The held-out set is never used to tune ranking or to write
+# entries' answers:, so its scores are the honest ones.
+QUALITY = build/quality-site
+search-quality: kb deps-npm
+	./kb build --out $(QUALITY) --force
+	@tests/search-quality $(QUALITY)/kb-search.sqlite
+	@tests/search-quality $(QUALITY)/kb-search.sqlite \
+	    --queries tests/search-questions.tsv --min-mrr 0.88 --min-recall 0.87
+	@tests/search-quality $(QUALITY)/kb-search.sqlite \
+	    --queries tests/search-questions-holdout.tsv --min-mrr 0.70 --min-recall 0.77
+	@NODE_PATH=$(CURDIR)/node_modules node tests/browser/pagefind-quality.mjs $(QUALITY) \
+	    tests/search-queries.tsv:0.85:0.80 tests/search-questions.tsv:0.77:0.80 \
+	    tests/search-questions-holdout.tsv:0.65:0.66
 
 test: deps-test
 test: toolchains

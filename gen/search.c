@@ -283,7 +283,8 @@ static const char *S_alias(const char *p, size_t len)
  * usual. The list is short on purpose: English function words, the
  * question words and auxiliaries learners put in front of a question, a
  * few fillers of a spoken question ("actually", "really", "just",
- * "please", "need", "want"), and nothing that names a concept ("not",
+ * "please", "need", "want") and its all-purpose verbs and adjectives
+ * ("how does X work", "use", "make", "good", "best"), and nothing that names a concept ("not",
  * "all", "between", "safe" and "python" stay meaningful; IDF already
  * weighs common words down). A word
  * is compared lowercased, with an apostrophe and what follows it dropped
@@ -291,16 +292,18 @@ static const char *S_alias(const char *p, size_t len)
  */
 static const char *const S_stopwords[] = {
 	"a", "about", "actually", "also", "am", "an", "and", "any",
-	"anything", "are", "as", "at", "be", "been", "being", "by", "can",
-	"could", "did", "do", "does", "doesn", "don", "else", "even", "ever",
-	"exactly", "for", "from", "get", "had", "has", "have", "how", "i",
-	"if", "in", "into", "is", "isn", "it", "its", "just", "me", "might",
-	"my", "need", "of", "on", "or", "our", "please", "possible",
-	"really", "should", "so", "some", "something", "still", "than",
-	"that", "the", "their", "them", "then", "there", "these", "they",
-	"this", "those", "to", "us", "want", "was", "way", "we", "were",
-	"what", "when", "where", "which", "who", "why", "will", "with",
-	"would", "you", "your",
+	"anything", "are", "as", "at", "be", "been", "being", "best",
+	"better", "by", "can", "could", "did", "do", "does", "doesn", "don",
+	"else", "even", "ever", "exactly", "for", "from", "get", "good",
+	"had", "happen", "happens", "has", "have", "how", "i", "if", "in",
+	"into", "is", "isn", "it", "its", "just", "like", "make", "makes",
+	"me", "mean", "means", "might", "my", "need", "of", "on", "or",
+	"our", "please", "possible", "really", "should", "so", "some",
+	"something", "still", "than", "that", "the", "their", "them", "then",
+	"there", "these", "they", "thing", "things", "this", "those", "to",
+	"us", "use", "using", "want", "was", "way", "we", "were", "what",
+	"when", "where", "which", "who", "why", "will", "with", "work",
+	"works", "would", "you", "your",
 };
 
 static int S_strcmp_p(const void *a, const void *b)
@@ -441,6 +444,8 @@ struct S_expr {
 			   * phrases of a group of synonyms */
 	size_t term;
 	int one_term;     /* S_put_phrase: the phrases are one term */
+	struct strlist fixed; /* "typed", "searched" pairs of S_put_word's
+			       * corrections */
 };
 
 /* Appends word w as one double-quoted FTS5 phrase, inner quotes doubled
@@ -525,26 +530,44 @@ static void S_put_last(struct S_expr *e, const struct strlist *w, sqlite3 *db)
 	buf_putc(b, ')');
 }
 
+static char *S_nearest(sqlite3 *db, const char *t);
+
 /* Appends word i of q: its phrase, or for the last word its phrase and
- * prefix forms, or either of those or its alias. */
+ * prefix forms, or either of those or its alias. A word of one token that
+ * no page has ("multiprocesing") also matches the nearest word of the
+ * vocabulary (as "did you mean" would correct it), and both count as one
+ * term. */
 static void S_put_word(struct S_expr *e, const struct S_query *q, size_t i,
 		       sqlite3 *db)
 {
-	struct strlist alias = STRLIST_INIT;
+	struct strlist alt = STRLIST_INIT;
 	struct buf *b = &e->b;
+	const struct strlist *w = &q->words[i];
+	char *near = NULL;
 	if (q->alias[i])
-		buf_putc(b, '(');
-	if (i + 1 == q->n)
-		S_put_last(e, &q->words[i], db);
-	else
-		S_put_phrase(e, &q->words[i]);
-	if (q->alias[i]) {
-		strlist_push(&alias, q->alias[i]);
-		buf_puts(b, " OR ");
-		S_put_phrase(e, &alias);
-		buf_putc(b, ')');
-		strlist_release(&alias);
+		strlist_push(&alt, q->alias[i]);
+	else if (w->n == 1 && !S_is_term(db, w->items[0]) &&
+		 (near = S_nearest(db, w->items[0]))) {
+		strlist_push_owned(&alt, near);
+		strlist_push(&e->fixed, w->items[0]);
+		strlist_push(&e->fixed, near);
 	}
+	if (alt.n)
+		buf_putc(b, '(');
+	e->one_term = near != NULL;
+	if (i + 1 == q->n)
+		S_put_last(e, w, db);
+	else
+		S_put_phrase(e, w);
+	if (alt.n) {
+		buf_puts(b, " OR ");
+		S_put_phrase(e, &alt);
+		buf_putc(b, ')');
+	}
+	if (e->one_term)
+		e->term++;
+	e->one_term = 0;
+	strlist_release(&alt);
 }
 
 /* Longest run of query words a synonym phrase may span. */
@@ -628,16 +651,19 @@ static void S_put_group(struct S_expr *e, sqlite3 *db, long grp)
 
 /*
  * The FTS5 expression: any of the query's meaningful words (all of its
- * words when every one is a question word), and in *groups the word of
- * each phrase for kb_rank(); *nwords is the number of such words. A word,
- * or a run of words, that spells a phrase of kb.lua's synonyms stands for
- * its whole group, as one word; such a run may begin with a question word
- * ("at the same time"). Both strings are the caller's to free.
+ * words when every one is a question word), in *groups the word of each
+ * phrase and in *terms its term, for kb_rank(); *nwords is the number of
+ * such words, and *fixed lists the words S_put_word corrected, each
+ * followed by its correction. A word, or a run of words, that spells a
+ * phrase of kb.lua's synonyms stands for its whole group, as one word;
+ * such a run may begin with a question word ("at the same time"). The
+ * strings and *fixed are the caller's to free.
  */
 static char *S_match_expr(const struct S_query *q, sqlite3 *db,
-			  char **groups, char **terms, size_t *nwords)
+			  char **groups, char **terms, size_t *nwords,
+			  struct strlist *fixed)
 {
-	struct S_expr e = { BUF_INIT, BUF_INIT, 0, BUF_INIT, 0, 0 };
+	struct S_expr e = { BUF_INIT, BUF_INIT, 0, BUF_INIT, 0, 0, STRLIST_INIT };
 	for (size_t i = 0; i < q->n;) {
 		int skip = q->stop[i] && q->nmeaning > 0;
 		long grp;
@@ -658,6 +684,7 @@ static char *S_match_expr(const struct S_query *q, sqlite3 *db,
 	*nwords = e.word;
 	*groups = buf_detach(&e.groups);
 	*terms = buf_detach(&e.terms);
+	*fixed = e.fixed;
 	return buf_detach(&e.b);
 }
 
@@ -944,6 +971,7 @@ static int S_search(sqlite3 *db, struct S_query *q, const struct S_opts *o,
 	int filtered = o->tags.n || o->langs.n || o->section;
 	int status = 2;
 	size_t nwords = 0;
+	struct strlist fixed = STRLIST_INIT;
 
 	if (q->n == 0 && !filtered) {
 		fprintf(err, "kb: nothing to search for in '");
@@ -954,7 +982,10 @@ static int S_search(sqlite3 *db, struct S_query *q, const struct S_opts *o,
 		return 1;
 	}
 	if (q->n > 0)
-		match = S_match_expr(q, db, &groups, &terms, &nwords);
+		match = S_match_expr(q, db, &groups, &terms, &nwords, &fixed);
+	for (size_t i = 0; i + 1 < fixed.n; i += 2)
+		fprintf(err, "kb: no page has '%s'; searching '%s' too\n",
+			fixed.items[i], fixed.items[i + 1]);
 	if (S_run(db, match, groups, terms, q, o, &hits, &msg) < 0)
 		goto done;
 	if (hits.n && q->nmeaning > 0 && nwords > 1 &&
@@ -978,6 +1009,7 @@ done:
 	free(match);
 	free(groups);
 	free(terms);
+	strlist_release(&fixed);
 	S_hits_release(&hits);
 	return status;
 }

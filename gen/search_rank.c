@@ -30,7 +30,10 @@
 static const double S_weights[] = { 10.0, 8.0, 4.0, 1.0, 2.0, 8.0 };
 #define S_NWEIGHTS (sizeof(S_weights) / sizeof(S_weights[0]))
 #define S_K1 1.2
-#define S_B 0.75
+/* Length normalisation per column, BM25F's b: 0.75 but for answers, a
+ * list of separate questions, where an entry that lists more of them
+ * should not match each one less. */
+static const double S_b[] = { 0.75, 0.75, 0.75, 0.75, 0.75, 0.0 };
 
 /* What S_rank needs once per query: an IDF per phrase, the average length
  * of each weighted column, and room for one page's term frequencies. Owned
@@ -178,7 +181,7 @@ static void S_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
 		int len = 0;
 		if ((rc = api->xColumnSize(fts, (int)c, &len)) != SQLITE_OK)
 			goto fail;
-		norm[c] = 1.0 - S_B + S_B * len / d->avglen[c];
+		norm[c] = 1.0 - S_b[c] + S_b[c] * len / d->avglen[c];
 	}
 	memset(d->tf, 0, (size_t)d->nphrase * sizeof(*d->tf));
 	for (int i = 0; i < ninst; i++) {

@@ -589,16 +589,16 @@ static void test_search_synonyms(void **state)
 		  "content/topics/internals.md", NULL },
 	};
 	static const char *const gil[] = { "GIL", "global interpreter lock", NULL };
-	static const char *const ft[] = { "free-threaded", "nogil", "no-GIL", NULL };
+	static const char *const ft[] = { "free-threaded", "gilectomy", "no-GIL", NULL };
 	static const char *const par[] = { "parallel", "at the same time", NULL };
 	static const char *const *const groups[] = { gil, ft, par, NULL };
 	char *with = build_custom(f->dir, "syn.sqlite", d, 3, groups);
 	char *without = build_custom(f->dir, "nosyn.sqlite", d, 3, NULL);
 	char *out, *err;
 
-	assert_int_equal(run(without, &out, &err, "nogil", NULL), 1);
+	assert_int_equal(run(without, &out, &err, "gilectomy", NULL), 1);
 	free(out), free(err);
-	assert_int_equal(run(with, &out, &err, "nogil", NULL), 0);
+	assert_int_equal(run(with, &out, &err, "gilectomy", NULL), 0);
 	assert_int_equal(find(out, "Free-threaded Python"), 0);
 	free(out), free(err);
 	assert_int_equal(run(with, &out, &err, "No-GIL", NULL), 0);
@@ -625,17 +625,37 @@ static void test_search_synonyms(void **state)
 	free(with), free(without);
 }
 
+/* A word no page has is also searched as the nearest word of the
+ * vocabulary, and kb says so; a word the index knows is never
+ * "corrected". */
+static void test_search_typo_corrected(void **state)
+{
+	struct fixture *f = *state;
+	char *out, *err;
+	assert_int_equal(run(f->index, &out, &err, "multithreding", NULL), 0);
+	assert_true(find(out, "Thread-safe queues") >= 0);
+	assert_true(find(err, "no page has 'multithreding'; searching"
+			      " 'multithreading' too") >= 0);
+	free(out), free(err);
+	assert_int_equal(run(f->index, &out, &err, "channels", NULL), 0);
+	assert_int_equal(find(err, "searching"), -1);
+	free(out), free(err);
+}
+
+/* When nothing matches even so (here: no page tagged go has the words),
+ * kb suggests spellings from the vocabulary. */
 static void test_search_did_you_mean(void **state)
 {
 	struct fixture *f = *state;
 	char *out, *err;
-	assert_int_equal(run(f->index, &out, &err, "multithreding", NULL), 1);
+	assert_int_equal(run(f->index, &out, &err, "--tag", "go",
+			     "multithreding", NULL), 1);
 	assert_string_equal(out, "");
 	assert_true(find(err, "did you mean: multithreading?") >= 0);
 	free(out), free(err);
 	/* Known words are kept, unknown ones corrected. */
-	assert_int_equal(run(f->index, &out, &err, "interpeter", "lok",
-			     "--json", NULL), 1);
+	assert_int_equal(run(f->index, &out, &err, "--tag", "go", "interpeter",
+			     "lok", "--json", NULL), 1);
 	assert_string_equal(out, "[]\n");
 	assert_true(find(err, "did you mean: interpreter lock?") >= 0);
 	free(out), free(err);
@@ -1154,6 +1174,7 @@ int main(void)
 		cmocka_unit_test(test_search_question_words),
 		cmocka_unit_test(test_search_answers),
 		cmocka_unit_test(test_search_synonyms),
+		cmocka_unit_test(test_search_typo_corrected),
 		cmocka_unit_test(test_search_did_you_mean),
 		cmocka_unit_test(test_search_odd_queries),
 		cmocka_unit_test(test_search_long_query),
