@@ -31,7 +31,7 @@ OBJS     = $(SRCS:gen/%.c=build/obj/%.o)
 TESTS    = $(patsubst tests/%.c,build/tests/%,$(wildcard tests/test_*.c))
 TEST_LIBS = $(KB_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
 
-.PHONY: all site test toolchains unit e2e golden regen-golden browser search-quality ci-workflow bench install clean deps deps-test deps-bench deps-npm
+.PHONY: all site test stale toolchains unit e2e golden regen-golden browser search-quality ci-workflow bench install clean deps deps-test deps-bench deps-npm
 
 all: kb
 
@@ -112,8 +112,14 @@ search-quality: kb deps-npm
 	    tests/search-queries.tsv:0.85:0.80 tests/search-questions.tsv:0.77:0.80 \
 	    tests/search-questions-holdout.tsv:0.65:0.66
 
+# Every entry's facts were checked against their sources within a year
+# (front matter checked:); --list runs no snippet.
+stale: kb
+	@./kb check --stale 365 --strict --list >/dev/null && echo "stale: every entry checked within 365 days"
+
 test: deps-test
 test: toolchains
+	@$(MAKE) --no-print-directory stale
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory browser
