@@ -177,6 +177,35 @@ test('the search box finds an entry as you type, by keyboard', async () => {
   }
 });
 
+// A question as a learner types it: the box leaves out the question words
+// (kb-search-words.json), lets any remaining word match, and finds the
+// entry through the synonyms (kb.lua) of its answers: ("freeze" for
+// "hang"), which the page lists for readers too.
+test('the search box answers a question through answers: and synonyms', async () => {
+  const { context, page, problems } = await open();
+  try {
+    await page.goto(base + 'index.html');
+    const input = page.getByRole('searchbox', { name: 'Search the site' });
+    await input.fill('why does my program freeze');
+    const list = page.locator('.search-results[data-query="why does my program freeze"]');
+    await list.waitFor({ state: 'attached', timeout: 10000 });
+    const first = page.locator('.search-results a').first();
+    assert.match(await first.textContent(), /^Deadlock/);
+    // without the question words list, "why" "does" "my" would be required
+    const words = await page.evaluate(async () => (await fetch('kb-search-words.json')).json());
+    assert.ok(words.question_words.includes('why') && words.question_words.includes('does'));
+    await Promise.all([page.waitForURL(/topics\/deadlock\.html$/), first.click()]);
+    const answers = page.locator('details.answers');
+    assert.equal(await answers.locator('summary').textContent(), 'Questions this page answers');
+    assert.deepEqual(await answers.locator('li').allTextContents(),
+      ['why does my program hang forever', 'two threads waiting on each other']);
+    assert.equal(await page.locator('[data-pagefind-weight="5"][hidden]').textContent(), 'freeze stuck');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('the copy button copies the code', async () => {
   const { context, page } = await open();
   try {
