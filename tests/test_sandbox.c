@@ -863,7 +863,9 @@ static void test_sandbox_compile_and_tsan(void **state)
 	const char *run_tsan[] = { "./race-tsan", NULL };
 	assert_int_equal(sandbox_run(run_tsan, f->dir, NULL, NULL, 0, &lim,
 				     &f->res, &f->errmsg), 0);
-	assert_non_null(strstr(f->res.err, "WARNING: ThreadSanitizer: data race"));
+	if (!strstr(f->res.err, "WARNING: ThreadSanitizer: data race"))
+		fail_msg("no race report; exited %d status %d timed out %d, stderr:\n%s",
+			 f->res.exited, f->res.status, f->res.timed_out, f->res.err);
 	assert_int_equal(f->res.memory_exceeded, 0);
 	assert_int_equal(f->res.exited, 1);
 	assert_int_equal(f->res.status, 66);
