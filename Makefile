@@ -105,12 +105,12 @@ search-quality: kb deps-npm
 	./kb build --out $(QUALITY) --force
 	@tests/search-quality $(QUALITY)/kb-search.sqlite
 	@tests/search-quality $(QUALITY)/kb-search.sqlite \
-	    --queries tests/search-questions.tsv --min-mrr 0.88 --min-recall 0.87
+	    --queries tests/search-questions.tsv --min-mrr 0.83 --min-recall 0.84
 	@tests/search-quality $(QUALITY)/kb-search.sqlite \
-	    --queries tests/search-questions-holdout.tsv --min-mrr 0.70 --min-recall 0.77
+	    --queries tests/search-questions-holdout.tsv --min-mrr 0.72 --min-recall 0.77
 	@NODE_PATH=$(CURDIR)/node_modules node tests/browser/pagefind-quality.mjs $(QUALITY) \
-	    tests/search-queries.tsv:0.85:0.80 tests/search-questions.tsv:0.77:0.80 \
-	    tests/search-questions-holdout.tsv:0.65:0.66
+	    tests/search-queries.tsv:0.83:0.80 tests/search-questions.tsv:0.71:0.80 \
+	    tests/search-questions-holdout.tsv:0.65:0.68
 
 # Every entry's facts were checked against their sources within a year
 # (front matter checked:); --list runs no snippet.
