@@ -67,6 +67,35 @@ static void test_load_unknown_key_suggests(void **state)
 	diag_release(&d);
 }
 
+/* answers: is a list of non-empty strings, each once; anything else is an
+ * error at its line and column. */
+static void test_load_answers(void **state)
+{
+	(void)state;
+	struct diags d = DIAGS_INIT;
+	struct entry *e = S_load("content/topics/gil.md",
+		"---\ntitle: x\nsummary: y\n"
+		"answers: [\"why are my threads slow\", \"can python use all cores\"]\n---\n", &d);
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(e->answers.n, 2);
+	assert_string_equal(e->answers.items[1], "can python use all cores");
+	entry_free(e);
+	diag_release(&d);
+	struct diags d2 = DIAGS_INIT;
+	e = S_load("content/topics/gil.md",
+		"---\ntitle: x\nsummary: y\nanswers: why are my threads slow\n---\n", &d2);
+	assert_true(S_has(&d2, "content/topics/gil.md:4:10: error: 'answers' must be a list, e.g. answers: [a, b]"));
+	entry_free(e);
+	diag_release(&d2);
+	struct diags d3 = DIAGS_INIT;
+	e = S_load("content/topics/gil.md",
+		"---\ntitle: x\nsummary: y\nanswers: [\"a\", \"\", \"a\"]\n---\n", &d3);
+	assert_true(S_has(&d3, "content/topics/gil.md:4:16: error: items of 'answers' must be non-empty strings"));
+	assert_true(S_has(&d3, "content/topics/gil.md:4:20: error: 'answers' lists 'a' twice"));
+	entry_free(e);
+	diag_release(&d3);
+}
+
 static void test_load_checked_date(void **state)
 {
 	(void)state;
@@ -194,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_load_good_entry),
 		cmocka_unit_test(test_load_unknown_key_suggests),
 		cmocka_unit_test(test_load_unknown_key_no_suggestion),
+		cmocka_unit_test(test_load_answers),
 		cmocka_unit_test(test_load_checked_date),
 		cmocka_unit_test(test_load_section_keys),
 		cmocka_unit_test(test_load_types_and_duplicates),

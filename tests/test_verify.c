@@ -937,6 +937,26 @@ static void test_verify_config_toolchains(void **state)
 	assert_int_equal(config_load(&cfg, lua, &f->d), -1);
 	assert_non_null(S_diag_with(f, "runners.python.toolchains[1] needs a name"));
 	config_release(&cfg);
+
+	/* synonyms: groups of two or more strings, each string in one group */
+	const char *syn = "synonyms = { { 'gil', 'global interpreter lock' }, { 'nogil', 'free-threaded' } }\n";
+	assert_int_equal(write_file(lua, syn, strlen(syn)), 0);
+	assert_int_equal(config_load(&cfg, lua, &f->d), 0);
+	assert_int_equal(cfg.nsynonyms, 2);
+	assert_string_equal(cfg.synonyms[0].items[1], "global interpreter lock");
+	config_release(&cfg);
+	const char *badsyn = "synonyms = { { 'gil' }, { 'a', 7 }, { 'b', 'gil2' }, { 'gil2', 'c' } }\n";
+	assert_int_equal(write_file(lua, badsyn, strlen(badsyn)), 0);
+	assert_int_equal(config_load(&cfg, lua, &f->d), -1);
+	assert_non_null(S_diag_with(f, "synonyms[1] must list two or more non-empty strings"));
+	assert_non_null(S_diag_with(f, "synonyms[2] must list two or more non-empty strings"));
+	assert_non_null(S_diag_with(f, "synonyms[4]: 'gil2' is already in another group"));
+	config_release(&cfg);
+	const char *notlist = "synonyms = 'gil'\n";
+	assert_int_equal(write_file(lua, notlist, strlen(notlist)), 0);
+	assert_int_equal(config_load(&cfg, lua, &f->d), -1);
+	assert_non_null(S_diag_with(f, "'synonyms' must be a list of groups"));
+	config_release(&cfg);
 	free(lua);
 }
 
