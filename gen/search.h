@@ -78,7 +78,7 @@
  * then the number of the query's words a page matches, so a page with
  * more of them ranks above one with fewer; then BM25F (kb_rank(), IDF, so
  * rare words count more, per-column length normalisation, k1 1.2, b 0.75)
- * with column weights title 10, tags 8, answers 8, summary 4, languages 2,
+ * with column weights title 20, tags 8, answers 8, summary 4, languages 2,
  * body 1, so that a long body does not dilute a title or tag match, and
  * the phrases of one group of synonyms counted as one term; then index
  * order.

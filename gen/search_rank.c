@@ -23,11 +23,12 @@
  * fields", 2004): each column's term frequency is normalised by that
  * column's length against its average, weighted, summed over the columns,
  * and only then saturated, so a long body does not dilute a title or tag
- * match. Weights, in the column order of the docs table: title 10, tags 8,
+ * match. Weights, in the column order of the docs table: title 20, tags 8,
  * summary 4, body 1, languages 2, answers 8; the unindexed columns weigh
- * nothing.
+ * nothing. The title weighs most because many pages' answers name the
+ * same ideas: of those, the page whose title names them comes first.
  */
-static const double S_weights[] = { 10.0, 8.0, 4.0, 1.0, 2.0, 8.0 };
+static const double S_weights[] = { 20.0, 8.0, 4.0, 1.0, 2.0, 8.0 };
 #define S_NWEIGHTS (sizeof(S_weights) / sizeof(S_weights[0]))
 #define S_K1 1.2
 /* Length normalisation per column, BM25F's b: 0.75 but for answers, a
