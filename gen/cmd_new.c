@@ -59,7 +59,7 @@ int cmd_new(int argc, char **argv)
 		return 1;
 	}
 	struct buf b = BUF_INIT;
-	buf_puts(&b, "---\ntitle: \nsummary: \ntags: []\nlanguages: []\nsee_also: []\n");
+	buf_puts(&b, "---\ntitle: \nsummary: \ntags: []\nlanguages: []\nsee_also: []\nanswers: []\n");
 	if (!strcmp(section, "resources"))
 		buf_puts(&b, "url: https://\nauthors: []\nyear: \nformat: article  # book|article|talk|docs|pep|tutorial|course|tool|paper\n"
 			     "level: beginner  # beginner|intermediate|advanced\nstatus: live  # live|archived|gone\n"

@@ -186,13 +186,15 @@
       open();
     }
 
+    var MAX_WORDS = 8;
     /* Searches q as kb search does: any of its meaningful words may
      * match, and pages with more of them come first, then by Pagefind's
      * score. One Pagefind search per word: Pagefind itself wants all of
      * them, so a question with one word the right page lacks would miss
      * it. */
     function search(q) {
-      var words = meaningful(q).split(' ');
+      /* a pasted paragraph: its first MAX_WORDS words, as kb search keeps 32 */
+      var words = meaningful(q).split(' ').slice(0, MAX_WORDS);
       if (words.length < 2) return pagefind.search(words[0]);
       var searches = [pagefind.search(words.join(' '))].concat(words.map(function (w) { return pagefind.search(w); }));
       return Promise.all(searches).then(function (all) {
@@ -224,10 +226,10 @@
       /* wait for a pause in typing, as Pagefind's debouncedSearch does */
       timer = setTimeout(function () { load().then(function () {
         return mine === seq ? search(q) : null;
-      }).then(function (search) {
-        if (!search || mine !== seq) return null; /* superseded */
-        return Promise.all(search.results.slice(0, 8).map(function (r) { return r.data(); }))
-          .then(function (data) { if (mine === seq) render(q, data, search.results.length); });
+      }).then(function (found) {
+        if (!found || mine !== seq) return null; /* superseded */
+        return Promise.all(found.results.slice(0, 8).map(function (r) { return r.data(); }))
+          .then(function (data) { if (mine === seq) render(q, data, found.results.length); });
       }).catch(function () {
         list.textContent = '';
         status.innerHTML = 'Search is not available here (the index is missing). ' +
