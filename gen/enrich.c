@@ -3,9 +3,11 @@
  */
 #include "enrich.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "history.h"
 #include "markdown.h"
 #include "snippet.h"
@@ -143,5 +145,58 @@ void enrich_history(struct site *s, const struct history *h)
 		for (size_t j = 0; j < e->md->nsnippets; j++)
 			if (e->md->snippets[j]->file)
 				S_add_history(e, h, e->md->snippets[j]->file, 0);
+	}
+}
+
+/* Whether text holds word as a whole word (ASCII letters and digits
+ * around it do not count as a boundary), ignoring case. */
+static int S_mentions(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = text; n && (p = strcasestr(p, word)); p++) {
+		int before = p > text && isalnum((unsigned char)p[-1]);
+		int after = isalnum((unsigned char)p[n]);
+		if (!before && !after)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * e->search_terms (see enrich_search_terms()). Caller frees.
+ */
+static char *S_search_terms(const struct entry *e, const struct config *cfg)
+{
+	struct buf text = BUF_INIT, out = BUF_INIT;
+	buf_printf(&text, "%s\n%s\n", e->title ? e->title : "",
+		   e->summary ? e->summary : "");
+	for (size_t i = 0; i < e->tags.n; i++)
+		buf_printf(&text, "%s\n", e->tags.items[i]);
+	for (size_t i = 0; i < e->answers.n; i++)
+		buf_printf(&text, "%s\n", e->answers.items[i]);
+	for (size_t g = 0; g < cfg->nsynonyms; g++) {
+		const struct strlist *grp = &cfg->synonyms[g];
+		size_t hit = grp->n;
+		for (size_t k = 0; k < grp->n && hit == grp->n; k++)
+			if (S_mentions(text.data, grp->items[k]))
+				hit = k;
+		for (size_t k = 0; hit < grp->n && k < grp->n; k++)
+			if (!S_mentions(text.data, grp->items[k]))
+				buf_printf(&out, "%s%s", out.len ? " " : "",
+					   grp->items[k]);
+	}
+	buf_release(&text);
+	if (!out.len) {
+		buf_release(&out);
+		return NULL;
+	}
+	return buf_detach(&out);
+}
+
+void enrich_search_terms(struct site *s, const struct config *cfg)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->entries[i]->search_terms);
+		s->entries[i]->search_terms = S_search_terms(s->entries[i], cfg);
 	}
 }

@@ -1,7 +1,8 @@
 /*
  * enrich.h - stage 3: cross-links. Resolves see_also ids, fills each
  * entry's backlinks ("referenced by": entries that link to it or list it
- * in see_also), groups entries by tag, and merges what git knows of each
+ * in see_also), groups entries by tag, finds the synonyms the in-page
+ * search should know each entry by, and merges what git knows of each
  * entry's files (history.c reads it) into the entry.
  */
 #ifndef KB_ENRICH_H
@@ -27,6 +28,15 @@ struct tags {
  * error at its line. */
 void enrich_site(struct site *s, struct tags *tags, struct diags *d);
 void tags_release(struct tags *tags);
+
+struct config;
+
+/* Sets e->search_terms of every entry: for each group of kb.lua's synonyms
+ * that its title, summary, tags or answers mention (as whole words,
+ * ignoring case), the group's other words, space separated; NULL when
+ * none. Pagefind has no synonyms of its own, so the entry page carries
+ * them (hidden), as `kb search` expands them in the query. */
+void enrich_search_terms(struct site *s, const struct config *cfg);
 
 struct history;
 

@@ -558,6 +558,7 @@ void entry_free(struct entry *e)
 	strlist_release(&e->hist.contributors);
 	free(e->links);
 	free(e->backlinks);
+	free(e->search_terms);
 	free(e->see);
 	free(e);
 }

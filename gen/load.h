@@ -73,6 +73,7 @@ struct entry {
 	size_t nsee;
 	struct entry_history hist;  /* the entry's file and its snippet files */
 	struct entry *prev, *next; /* within the section, by title */
+	char *search_terms;     /* enrich_search_terms(); or NULL */
 };
 
 struct section {

@@ -190,6 +190,7 @@ static int S_load(struct state *st, int index)
 	S_merge_per(st);
 	S_mark(st, "link");
 	enrich_site(&st->site, &st->tags, &st->d);
+	enrich_search_terms(&st->site, &st->cfg);
 	S_mark(st, "enrich");
 	return 0;
 }
@@ -390,12 +391,12 @@ static void S_date(char out[32])
 	strftime(out, 32, "%Y-%m-%d", &tm);
 }
 
-/* Appends the words of l to b, separated by spaces. */
-static void S_join_words(struct buf *b, const struct strlist *l)
+/* Appends the words of l to b, separated by sep. */
+static void S_join_words(struct buf *b, const struct strlist *l, char sep)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		if (i)
-			buf_putc(b, ' ');
+			buf_putc(b, sep);
 		buf_puts(b, l->items[i]);
 	}
 }
@@ -436,11 +437,9 @@ static int S_index(struct state *st, const char *dir, struct diags *d)
 	for (size_t i = 0; rc == 0 && i < st->site.n; i++) {
 		struct entry *e = st->site.entries[i];
 		struct buf tags = BUF_INIT, langs = BUF_INIT, answers = BUF_INIT;
-		S_join_words(&tags, &e->tags);
-		S_join_words(&langs, &e->languages);
-		for (size_t k = 0; k < e->answers.n; k++)
-			buf_printf(&answers, "%s%s", k ? "\n" : "",
-				   e->answers.items[k]);
+		S_join_words(&tags, &e->tags, ' ');
+		S_join_words(&langs, &e->languages, ' ');
+		S_join_words(&answers, &e->answers, '\n');
 		char *verified = S_verified_on(e);
 		struct search_doc doc = {
 			e->title, e->summary, tags.data, langs.data, e->section,

@@ -8,7 +8,6 @@
  */
 #include "render.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -175,55 +174,6 @@ static void S_history(lua_State *L, const struct entry *e, const struct config *
 	lua_setfield(L, -2, "history");
 }
 
-/* Whether text holds word as a whole word (ASCII letters and digits
- * around it do not count as a boundary), ignoring case. */
-static int S_mentions(const char *text, const char *word)
-{
-	size_t n = strlen(word);
-	for (const char *p = text; n && (p = strcasestr(p, word)); p++) {
-		int before = p > text && isalnum((unsigned char)p[-1]);
-		int after = isalnum((unsigned char)p[n]);
-		if (!before && !after)
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * The words the in-page search should also find e by: for each group of
- * kb.lua's synonyms that e's title, summary, tags or answers mention, the
- * group's other words, space separated; NULL when none. Pagefind has no
- * synonyms of its own, so the entry page carries them (hidden), as
- * `kb search` expands them in the query. Caller frees.
- */
-static char *S_search_terms(const struct entry *e, const struct config *cfg)
-{
-	struct buf text = BUF_INIT, out = BUF_INIT;
-	buf_printf(&text, "%s\n%s\n", e->title ? e->title : "",
-		   e->summary ? e->summary : "");
-	for (size_t i = 0; i < e->tags.n; i++)
-		buf_printf(&text, "%s\n", e->tags.items[i]);
-	for (size_t i = 0; i < e->answers.n; i++)
-		buf_printf(&text, "%s\n", e->answers.items[i]);
-	for (size_t g = 0; g < cfg->nsynonyms; g++) {
-		const struct strlist *grp = &cfg->synonyms[g];
-		size_t hit = grp->n;
-		for (size_t k = 0; k < grp->n && hit == grp->n; k++)
-			if (S_mentions(text.data, grp->items[k]))
-				hit = k;
-		for (size_t k = 0; hit < grp->n && k < grp->n; k++)
-			if (!S_mentions(text.data, grp->items[k]))
-				buf_printf(&out, "%s%s", out.len ? " " : "",
-					   grp->items[k]);
-	}
-	buf_release(&text);
-	if (!out.len) {
-		buf_release(&out);
-		return NULL;
-	}
-	return buf_detach(&out);
-}
-
 /* Pushes a new table for e (no relations yet); T is the stack index of
  * the tags' shared {name, url} tables. */
 static void S_entry_table(lua_State *L, const struct entry *e,
@@ -243,10 +193,8 @@ static void S_entry_table(lua_State *L, const struct entry *e,
 	lua_setfield(L, -2, "languages");
 	S_strlist(L, &e->answers);
 	lua_setfield(L, -2, "answers");
-	char *terms = S_search_terms(e, o->cfg);
-	if (terms)
-		S_setstr(L, "search_terms", terms);
-	free(terms);
+	if (e->search_terms)
+		S_setstr(L, "search_terms", e->search_terms);
 	lua_createtable(L, (int)e->tags.n, 0);
 	for (size_t i = 0; i < e->tags.n; i++) {
 		long k = S_tag_index(o->tags, e->tags.items[i]);

@@ -284,11 +284,11 @@ static const char *S_alias(const char *p, size_t len)
  * question words and auxiliaries learners put in front of a question, a
  * few fillers of a spoken question ("actually", "really", "just",
  * "please", "need", "want") and its all-purpose verbs and adjectives
- * ("how does X work", "use", "make", "good", "best"), and nothing that names a concept ("not",
- * "all", "between", "safe" and "python" stay meaningful; IDF already
- * weighs common words down). A word
- * is compared lowercased, with an apostrophe and what follows it dropped
- * ("what's" -> "what", "don't" -> "don"). Sorted, for bsearch().
+ * ("how does X work", "use", "make", "good", "best"), and nothing that
+ * names a concept ("not", "all", "between", "safe" and "python" stay
+ * meaningful; IDF already weighs common words down). A word is compared
+ * lowercased, with an apostrophe and what follows it dropped ("what's" ->
+ * "what", "don't" -> "don"). Sorted, for bsearch().
  */
 static const char *const S_stopwords[] = {
 	"a", "about", "actually", "also", "am", "an", "and", "any",
@@ -608,22 +608,18 @@ static void S_put_stored(struct S_expr *e, const char *tokens)
 
 /* The length (in words, at least min) of the longest phrase of kb.lua's
  * synonyms that words i.. of q begin with, up to S_SYNONYM_WORDS, with its
- * group in *grp; 0 when there is none. */
-static size_t S_find_synonym(const struct S_query *q, size_t i, size_t min,
-			     sqlite3 *db, long *grp)
+ * group in *grp; 0 when there is none. find is S_match_expr's lookup of a
+ * phrase's group. */
+static size_t S_find_synonym(sqlite3_stmt *find, const struct S_query *q,
+			     size_t i, size_t min, long *grp)
 {
-	sqlite3_stmt *find = NULL;
 	struct buf phrase = BUF_INIT;
 	size_t len = q->n - i < S_SYNONYM_WORDS ? q->n - i : S_SYNONYM_WORDS;
 
 	*grp = -1;
-	if (sqlite3_prepare_v2(db, "SELECT grp FROM synonyms WHERE phrase = ?",
-			       -1, &find, NULL) != SQLITE_OK)
-		len = 0;
-	for (; len >= min && len > 0; len--)
+	for (; find && len >= min && len > 0; len--)
 		if ((*grp = S_synonym_group(find, q, i, len, &phrase)) >= 0)
 			break;
-	sqlite3_finalize(find);
 	buf_release(&phrase);
 	return *grp >= 0 ? len : 0;
 }
@@ -664,10 +660,14 @@ static char *S_match_expr(const struct S_query *q, sqlite3 *db,
 			  struct strlist *fixed)
 {
 	struct S_expr e = { BUF_INIT, BUF_INIT, 0, BUF_INIT, 0, 0, STRLIST_INIT };
+	sqlite3_stmt *find = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT grp FROM synonyms WHERE phrase = ?",
+			       -1, &find, NULL) != SQLITE_OK)
+		find = NULL; /* no synonyms then */
 	for (size_t i = 0; i < q->n;) {
 		int skip = q->stop[i] && q->nmeaning > 0;
 		long grp;
-		size_t len = S_find_synonym(q, i, skip ? 2 : 1, db, &grp);
+		size_t len = S_find_synonym(find, q, i, skip ? 2 : 1, &grp);
 		if (skip && !len) {
 			i++;
 			continue;
@@ -681,6 +681,7 @@ static char *S_match_expr(const struct S_query *q, sqlite3 *db,
 		i += len ? len : 1;
 		e.word++;
 	}
+	sqlite3_finalize(find);
 	*nwords = e.word;
 	*groups = buf_detach(&e.groups);
 	*terms = buf_detach(&e.terms);

@@ -112,6 +112,7 @@ static int setup(void **state)
 	for (size_t i = 0; i < site.n; i++)
 		markdown_link(site.entries[i], &site, &d);
 	enrich_site(&site, &tags, &d);
+	enrich_search_terms(&site, &cfg);
 	for (size_t i = 0; i < site.n; i++)
 		markdown_finish(site.entries[i], NULL);
 	assert_int_equal(d.errors, 0);
